@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "a0",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "a0", targets: ["a0"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+  ],
+  targets: [
+    .executableTarget(
+      name: "a0",
+      dependencies: ["A0CLI"]
+    ),
+    .target(
+      name: "A0CLI",
+      dependencies: [
+        "A0Core", "A0System", "A0Lifecycle",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(name: "A0Core"),
+    .target(
+      name: "A0System",
+      dependencies: [
+        "A0Core",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
+      ]
+    ),
+    .target(
+      name: "A0Lifecycle",
+      dependencies: ["A0Core", "A0System"]
+    ),
+    .testTarget(name: "A0CoreTests", dependencies: ["A0Core"]),
+    .testTarget(name: "A0SystemTests", dependencies: ["A0Core", "A0System"]),
+    .testTarget(name: "A0LifecycleTests", dependencies: ["A0Core", "A0System", "A0Lifecycle"]),
+    .testTarget(
+      name: "A0CLITests",
+      dependencies: ["A0Core", "A0System", "A0Lifecycle"]
+    ),
+  ]
+)

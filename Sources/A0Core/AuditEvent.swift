@@ -1,0 +1,152 @@
+/// One line of the audit journal (DESIGN.md §4): the seed fields
+/// `timestamp`, `event_type`, `actor`, `details`, chained by `seq`,
+/// `prev_hash` and `hash`.
+public struct AuditEvent: Equatable, Sendable {
+  public static let genesisHash = String(repeating: "0", count: 64)
+
+  public var seq: Int64
+  public var timestamp: Timestamp
+  public var eventType: String
+  public var actor: String
+  public var details: [String: JSONValue]
+  public var prevHash: String
+  public var hash: String
+
+  public init(
+    seq: Int64, timestamp: Timestamp, eventType: String, actor: String, details: [String: JSONValue],
+    prevHash: String, hash: String = ""
+  ) {
+    self.seq = seq
+    self.timestamp = timestamp
+    self.eventType = eventType
+    self.actor = actor
+    self.details = details
+    self.prevHash = prevHash
+    self.hash = hash
+  }
+
+  /// What `hash` is the SHA-256 of: the event without `hash`, canonical.
+  public var hashInput: [UInt8] {
+    JSONValue.object(fieldsWithoutHash).canonicalBytes
+  }
+
+  /// The journal line, canonical, ending in a newline.
+  public var line: [UInt8] {
+    var fields = fieldsWithoutHash
+    fields["hash"] = .string(hash)
+    var bytes = JSONValue.object(fields).canonicalBytes
+    bytes.append(UInt8(ascii: "\n"))
+    return bytes
+  }
+
+  private var fieldsWithoutHash: [String: JSONValue] {
+    [
+      "seq": .int(seq),
+      "timestamp": .string(timestamp.iso8601),
+      "event_type": .string(eventType),
+      "actor": .string(actor),
+      "details": .object(details),
+      "prev_hash": .string(prevHash),
+    ]
+  }
+
+  /// The state this event moved the machine to, when it changed state.json.
+  public var stateAfter: JSONValue? { details["state_after"] }
+}
+
+/// Why one journal line cannot be trusted.
+public enum JournalLineError: Error, Equatable, Sendable, CustomStringConvertible {
+  case notJSON(String)
+  case badField(String)
+  case notCanonical
+  case wrongSequence(expected: Int64, found: Int64)
+  case brokenChain
+  case hashMismatch
+  case torn
+
+  public var description: String {
+    switch self {
+    case .notJSON(let reason): "not a JSON object (\(reason))"
+    case .badField(let field): "field \(field) is missing or has the wrong type"
+    case .notCanonical: "not in canonical form (edited by hand?)"
+    case .wrongSequence(let expected, let found): "seq is \(found), expected \(expected) (a line was removed, added or moved)"
+    case .brokenChain: "prev_hash does not match the hash of the line before (a line was removed, added or moved)"
+    case .hashMismatch: "hash does not match the content (the line was edited)"
+    case .torn: "the last line is incomplete (no newline: a write was cut off)"
+    }
+  }
+}
+
+extension AuditEvent {
+  /// Reads one journal line (without its newline) and checks it is in
+  /// canonical form and carries the hash of its own content.
+  public static func parse(line: ArraySlice<UInt8>, sha256: ([UInt8]) -> String) throws(JournalLineError)
+    -> AuditEvent
+  {
+    let value: JSONValue
+    do { value = try JSONValue.parse(line) } catch { throw .notJSON(error.description) }
+    guard let members = value.objectValue else { throw .notJSON("not an object") }
+    guard members.count == 7 else { throw .badField("(field set)") }
+    guard let seq = members["seq"]?.intValue else { throw .badField("seq") }
+    guard let time = members["timestamp"]?.stringValue.flatMap(Timestamp.init(iso8601:)) else {
+      throw .badField("timestamp")
+    }
+    guard let eventType = members["event_type"]?.stringValue else { throw .badField("event_type") }
+    guard let actor = members["actor"]?.stringValue else { throw .badField("actor") }
+    guard let details = members["details"]?.objectValue else { throw .badField("details") }
+    guard let prevHash = members["prev_hash"]?.stringValue else { throw .badField("prev_hash") }
+    guard let hash = members["hash"]?.stringValue else { throw .badField("hash") }
+    let event = AuditEvent(
+      seq: seq, timestamp: time, eventType: eventType, actor: actor, details: details, prevHash: prevHash,
+      hash: hash)
+    guard event.line.dropLast().elementsEqual(line) else { throw .notCanonical }
+    guard sha256(event.hashInput) == hash else { throw .hashMismatch }
+    return event
+  }
+}
+
+/// The result of walking the whole journal.
+public struct JournalVerification: Equatable, Sendable {
+  public var eventCount: Int
+  public var headHash: String
+  /// The first bad line (1-based) and why; nil when the chain is intact.
+  public var firstError: (line: Int, error: JournalLineError)?
+
+  public var isIntact: Bool { firstError == nil }
+
+  public static func == (lhs: Self, rhs: Self) -> Bool {
+    lhs.eventCount == rhs.eventCount && lhs.headHash == rhs.headHash
+      && lhs.firstError?.line == rhs.firstError?.line && lhs.firstError?.error == rhs.firstError?.error
+  }
+}
+
+extension AuditEvent {
+  /// Verifies a whole journal: each line canonical and self-hashed, `seq`
+  /// counting from 1, each `prev_hash` the hash of the line before, the
+  /// file ending in a newline.
+  public static func verifyChain(_ bytes: [UInt8], sha256: ([UInt8]) -> String) -> JournalVerification {
+    var previousHash = genesisHash
+    var expectedSeq: Int64 = 1
+    var lineNumber = 0
+    var start = 0
+    let newline = UInt8(ascii: "\n")
+    while start < bytes.count {
+      lineNumber += 1
+      guard let end = bytes[start...].firstIndex(of: newline) else {
+        return JournalVerification(
+          eventCount: lineNumber - 1, headHash: previousHash, firstError: (lineNumber, .torn))
+      }
+      do throws(JournalLineError) {
+        let event = try parse(line: bytes[start..<end], sha256: sha256)
+        guard event.seq == expectedSeq else { throw JournalLineError.wrongSequence(expected: expectedSeq, found: event.seq) }
+        guard event.prevHash == previousHash else { throw JournalLineError.brokenChain }
+        previousHash = event.hash
+        expectedSeq += 1
+      } catch {
+        return JournalVerification(eventCount: lineNumber - 1, headHash: previousHash, firstError: (lineNumber, error))
+      }
+      start = end + 1
+    }
+    return JournalVerification(eventCount: lineNumber, headHash: previousHash, firstError: nil)
+  }
+}

@@ -1,0 +1,231 @@
+/// `.billy/config.toml` (DESIGN.md §8) as values. Commands are argument
+/// arrays; `{python}`, `{app}`, `{port}` and `{version}` are substituted
+/// by a0, never by a shell.
+public struct Config: Equatable, Sendable {
+  public enum Installer: String, CaseIterable, Sendable { case auto, uv, pip, none }
+  public enum ProofMode: String, CaseIterable, Sendable {
+    case tty
+    case sshSignature = "ssh-signature"
+  }
+  public enum PipCheck: String, CaseIterable, Sendable { case fail, warn, off }
+
+  public struct Upstream: Equatable, Sendable {
+    public var url: String
+    public var githubAPI: String
+    public var timeoutSeconds: Int
+  }
+  public struct Production: Equatable, Sendable {
+    public var link: String
+  }
+  public struct Python: Equatable, Sendable {
+    public var interpreter: String
+    public var installer: Installer
+    public var requirements: [String]
+    public var installArgs: [String]
+    public var wheelhouse: String
+    public var installTimeoutSeconds: Int
+  }
+  public struct Data: Equatable, Sendable {
+    public var linkedPaths: [String]
+  }
+  public struct Validation: Equatable, Sendable {
+    public var requiredFiles: [String]
+    public var importModules: [String]
+    public var importTimeoutSeconds: Int
+    public var checkTimeoutSeconds: Int
+    public var configFiles: [String]
+    public var pipCheck: PipCheck
+    public var customChecks: [[String]]
+  }
+  public struct Service: Equatable, Sendable {
+    public var start: [String]
+    public var healthPath: String
+    public var restart: [String]
+    public var stop: [String]
+    public var restartTimeoutSeconds: Int
+    public var healthURL: String
+    public var healthTimeoutSeconds: Int
+    public var healthIntervalSeconds: Int
+    public var stableSeconds: Int
+  }
+  public struct Retention: Equatable, Sendable {
+    public var keep: Int
+  }
+  public struct Humans: Equatable, Sendable {
+    public var proof: ProofMode
+    public var allowedSigners: String
+    public var approvalTTLHours: Int
+    public var fourEyes: Bool
+  }
+  public struct Agent: Equatable, Sendable {
+    public var name: String
+  }
+
+  public var upstream: Upstream
+  public var production: Production
+  public var python: Python
+  public var data: Data
+  public var validation: Validation
+  public var service: Service
+  public var retention: Retention
+  public var humans: Humans
+  public var agent: Agent
+
+  /// The Agent Zero defaults `a0 init` writes.
+  public static func defaults(upstream url: String, link: String) -> Config {
+    Config(
+      upstream: Upstream(url: url, githubAPI: githubAPIDefault(for: url), timeoutSeconds: 60),
+      production: Production(link: link),
+      python: Python(
+        interpreter: "python3.12", installer: .auto, requirements: ["requirements.txt"], installArgs: [],
+        wheelhouse: "", installTimeoutSeconds: 1800),
+      data: Data(linkedPaths: [
+        "usr/", ".env", "memory/", "knowledge/custom/", "instruments/custom/", "work_dir/", "logs/", "tmp/",
+      ]),
+      validation: Validation(
+        requiredFiles: ["agent.py", "initialize.py", "run_ui.py", "requirements.txt"],
+        importModules: ["agent", "initialize"], importTimeoutSeconds: 60, checkTimeoutSeconds: 300,
+        configFiles: [], pipCheck: .warn, customChecks: []),
+      service: Service(
+        start: ["{python}", "run_ui.py", "--port", "{port}", "--host", "127.0.0.1"], healthPath: "/api/health",
+        restart: ["systemctl", "restart", "agent-zero"], stop: [], restartTimeoutSeconds: 60,
+        healthURL: "http://127.0.0.1:50001/api/health", healthTimeoutSeconds: 120, healthIntervalSeconds: 2,
+        stableSeconds: 10),
+      retention: Retention(keep: 3),
+      humans: Humans(proof: .tty, allowedSigners: "allowed_signers", approvalTTLHours: 24, fourEyes: false),
+      agent: Agent(name: "agent-zero"))
+  }
+
+  /// GitHub upstreams get the REST API as a second channel for tag SHAs.
+  public static func githubAPIDefault(for url: String) -> String {
+    let lowered = url.lowercased()
+    let isGitHub =
+      lowered.hasPrefix("https://github.com/") || lowered.hasPrefix("git@github.com:")
+      || lowered.hasPrefix("ssh://git@github.com/")
+    return isGitHub ? "https://api.github.com" : ""
+  }
+
+  /// The file `a0 init` writes: every key, with the reasons operators need.
+  public var toml: String {
+    func string(_ text: String) -> String { TOMLText.quote(text) }
+    func array(_ items: [String]) -> String { "[" + items.map(string).joined(separator: ", ") + "]" }
+    func arrays(_ items: [[String]]) -> String { "[" + items.map(array).joined(separator: ", ") + "]" }
+    return """
+      # a0 configuration. Commands are argument arrays, never shell strings;
+      # {python}, {app}, {port} and {version} are substituted by a0.
+
+      [upstream]
+      url = \(string(upstream.url))
+      github_api = \(string(upstream.githubAPI))   # second channel for tag SHAs; "" turns it off
+      timeout_seconds = \(upstream.timeoutSeconds)           # ls-remote, clone, API calls
+
+      [production]
+      link = \(string(production.link))            # <home>/\(production.link) -> the release in production
+
+      [python]
+      interpreter = \(string(python.interpreter))
+      installer = \(string(python.installer.rawValue))             # auto | uv | pip | none
+      requirements = \(array(python.requirements))
+      install_args = \(array(python.installArgs))
+      wheelhouse = \(string(python.wheelhouse))                # when set: offline install from this directory
+      install_timeout_seconds = \(python.installTimeoutSeconds)
+
+      [data]                         # user data kept in .billy/shared/, linked into each release
+      linked_paths = \(array(data.linkedPaths))
+
+      [validation]
+      required_files = \(array(validation.requiredFiles))
+      import_modules = \(array(validation.importModules))
+      import_timeout_seconds = \(validation.importTimeoutSeconds)
+      check_timeout_seconds = \(validation.checkTimeoutSeconds)    # every other check, each
+      config_files = \(array(validation.configFiles))
+      pip_check = \(string(validation.pipCheck.rawValue))             # fail | warn | off
+      custom_checks = \(arrays(validation.customChecks))
+
+      [service]
+      start = \(array(service.start))  # health dry-run
+      health_path = \(string(service.healthPath))
+      restart = \(array(service.restart))
+      stop = \(array(service.stop))                      # optional
+      restart_timeout_seconds = \(service.restartTimeoutSeconds)
+      health_url = \(string(service.healthURL))
+      health_timeout_seconds = \(service.healthTimeoutSeconds)
+      health_interval_seconds = \(service.healthIntervalSeconds)
+      stable_seconds = \(service.stableSeconds)
+
+      [retention]
+      keep = \(retention.keep)
+
+      [humans]
+      proof = \(string(humans.proof.rawValue))                  # tty | ssh-signature
+      allowed_signers = \(string(humans.allowedSigners))   # relative to .billy/
+      approval_ttl_hours = \(humans.approvalTTLHours)
+      four_eyes = \(humans.fourEyes)                 # true: a human may not approve their own request
+
+      [agent]
+      name = \(string(agent.name))
+
+      """
+  }
+}
+
+/// TOML basic strings, escaped so any value round-trips.
+public enum TOMLText {
+  public static func quote(_ text: String) -> String {
+    var output = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": output += "\\\""
+      case "\\": output += "\\\\"
+      case "\n": output += "\\n"
+      case "\t": output += "\\t"
+      case "\r": output += "\\r"
+      case let control where control.value < 0x20 || control.value == 0x7F:
+        let hex = String(control.value, radix: 16, uppercase: true)
+        output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: output.unicodeScalars.append(scalar)
+      }
+    }
+    return output + "\""
+  }
+}
+
+/// Checks of single configuration values, shared by the loader and `init`.
+public enum ConfigRules {
+  /// The production link is one path component inside the home.
+  public static func isValidLinkName(_ name: String) -> Bool {
+    !name.isEmpty && name.utf8.count <= 100 && name != "." && name != ".." && !name.hasPrefix(".")
+      && !name.hasPrefix("-")
+      && name.unicodeScalars.allSatisfy { scalar in
+        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
+      }
+  }
+
+  /// An upstream a0 may pass to git: a URL of a known scheme, an scp-like
+  /// `user@host:path`, or an absolute local path. Never an option, never
+  /// a control character, never git's `ext::` transport.
+  public static func isValidUpstreamURL(_ url: String) -> Bool {
+    guard !url.isEmpty, url.utf8.count <= 2048, !url.hasPrefix("-"),
+      !url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == " " })
+    else { return false }
+    for scheme in ["https://", "http://", "ssh://", "git://", "file://"] where url.lowercased().hasPrefix(scheme) {
+      return url.utf8.count > scheme.utf8.count
+    }
+    if url.hasPrefix("/") { return true }
+    // scp-like: user@host:path, host part without slashes, no "::" (transport syntax).
+    if let colon = url.firstIndex(of: ":"), !url.contains("::") {
+      let host = url[..<colon]
+      return !host.isEmpty && !host.contains("/") && url.index(after: colon) < url.endIndex
+    }
+    return false
+  }
+
+  /// A linked data path: relative, inside the release, `/`-terminated for directories.
+  public static func isValidLinkedPath(_ path: String) -> Bool {
+    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+    guard !trimmed.isEmpty, !trimmed.hasPrefix("/"), !path.contains("\0") else { return false }
+    let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
+    return parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." } && parts.first != ".git"
+      && parts.first != ".venv"
+  }
+}

@@ -1,0 +1,392 @@
+/// A JSON document as a value.
+///
+/// a0 hashes its journal events, so their serialisation must be canonical and
+/// reproducible with standard tools: keys sorted by Unicode code point, no
+/// whitespace, UTF-8, only `"`, `\` and control characters escaped (so `/`
+/// stays as is). That is exactly Python's
+/// `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`.
+/// Numbers are integers only: nothing a0 records needs a fraction, and
+/// integers have one spelling.
+public enum JSONValue: Equatable, Sendable {
+  case null
+  case bool(Bool)
+  case int(Int64)
+  case string(String)
+  case array([JSONValue])
+  case object([String: JSONValue])
+
+  public subscript(key: String) -> JSONValue? {
+    if case .object(let members) = self { return members[key] }
+    return nil
+  }
+
+  public var stringValue: String? {
+    if case .string(let text) = self { return text }
+    return nil
+  }
+
+  public var intValue: Int64? {
+    if case .int(let number) = self { return number }
+    return nil
+  }
+
+  public var boolValue: Bool? {
+    if case .bool(let flag) = self { return flag }
+    return nil
+  }
+
+  public var objectValue: [String: JSONValue]? {
+    if case .object(let members) = self { return members }
+    return nil
+  }
+
+  public var arrayValue: [JSONValue]? {
+    if case .array(let items) = self { return items }
+    return nil
+  }
+
+  public var isNull: Bool { self == .null }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+  ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+  public init(stringLiteral value: String) { self = .string(value) }
+  public init(integerLiteral value: Int64) { self = .int(value) }
+  public init(booleanLiteral value: Bool) { self = .bool(value) }
+  public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+  public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+  }
+  public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue {
+  /// Wraps an optional string, mapping `nil` to JSON `null`.
+  public static func optional(_ text: String?) -> JSONValue {
+    text.map(JSONValue.string) ?? .null
+  }
+
+  public static func int(_ number: Int) -> JSONValue { .int(Int64(number)) }
+}
+
+// MARK: - Serialisation
+
+extension JSONValue {
+  /// The canonical bytes of this value (see the type's documentation).
+  public var canonicalBytes: [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(256)
+    write(to: &output, indent: nil, depth: 0)
+    return output
+  }
+
+  public var canonicalString: String { String(decoding: canonicalBytes, as: UTF8.self) }
+
+  /// Sorted keys with two-space indentation, for files people read.
+  public var prettyString: String {
+    var output: [UInt8] = []
+    write(to: &output, indent: 2, depth: 0)
+    output.append(UInt8(ascii: "\n"))
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  private func write(to output: inout [UInt8], indent: Int?, depth: Int) {
+    switch self {
+    case .null: output.append(contentsOf: Array("null".utf8))
+    case .bool(let flag): output.append(contentsOf: Array((flag ? "true" : "false").utf8))
+    case .int(let number): output.append(contentsOf: Array(String(number).utf8))
+    case .string(let text): Self.writeString(text, to: &output)
+    case .array(let items):
+      output.append(UInt8(ascii: "["))
+      for (index, item) in items.enumerated() {
+        if index > 0 { output.append(UInt8(ascii: ",")) }
+        Self.newline(&output, indent: indent, depth: depth + 1)
+        item.write(to: &output, indent: indent, depth: depth + 1)
+      }
+      if !items.isEmpty { Self.newline(&output, indent: indent, depth: depth) }
+      output.append(UInt8(ascii: "]"))
+    case .object(let members):
+      output.append(UInt8(ascii: "{"))
+      // Swift orders `String` by Unicode canonical equivalence; comparing the
+      // scalars gives plain code point order, the order Python uses.
+      let keys = members.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+      for (index, key) in keys.enumerated() {
+        if index > 0 { output.append(UInt8(ascii: ",")) }
+        Self.newline(&output, indent: indent, depth: depth + 1)
+        Self.writeString(key, to: &output)
+        output.append(UInt8(ascii: ":"))
+        if indent != nil { output.append(UInt8(ascii: " ")) }
+        members[key]!.write(to: &output, indent: indent, depth: depth + 1)
+      }
+      if !members.isEmpty { Self.newline(&output, indent: indent, depth: depth) }
+      output.append(UInt8(ascii: "}"))
+    }
+  }
+
+  private static func newline(_ output: inout [UInt8], indent: Int?, depth: Int) {
+    guard let indent else { return }
+    output.append(UInt8(ascii: "\n"))
+    output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
+  }
+
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
+  private static func writeString(_ text: String, to output: inout [UInt8]) {
+    output.append(UInt8(ascii: "\""))
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+      case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+      case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+      case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+      case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+      case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+      case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+      case 0..<0x20:
+        output.append(contentsOf: Array("\\u00".utf8))
+        output.append(hexDigits[Int(byte >> 4)])
+        output.append(hexDigits[Int(byte & 0xF)])
+      default: output.append(byte)
+      }
+    }
+    output.append(UInt8(ascii: "\""))
+  }
+}
+
+// MARK: - Parsing
+
+/// Why a JSON text could not be read, with the byte offset where it went wrong.
+public struct JSONParseError: Error, Equatable, CustomStringConvertible {
+  public let offset: Int
+  public let reason: String
+  public var description: String { "\(reason) at byte \(offset)" }
+}
+
+extension JSONValue {
+  /// Parses one JSON document. Floating-point numbers are refused (see the
+  /// type's documentation); nesting is bounded so hostile input cannot
+  /// exhaust the stack.
+  public static func parse<Bytes: Collection>(_ bytes: Bytes) throws(JSONParseError) -> JSONValue
+  where Bytes.Element == UInt8 {
+    var parser = JSONParser(bytes: Array(bytes))
+    return try parser.parseDocument()
+  }
+
+  public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    try parse(Array(text.utf8))
+  }
+}
+
+private struct JSONParser {
+  let bytes: [UInt8]
+  var position = 0
+  static let maximumDepth = 64
+
+  init(bytes: [UInt8]) { self.bytes = bytes }
+
+  mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+    skipWhitespace()
+    let value = try parseValue(depth: 0)
+    skipWhitespace()
+    guard position == bytes.count else { throw fail("unexpected data after the document") }
+    return value
+  }
+
+  func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: position, reason: reason) }
+
+  mutating func skipWhitespace() {
+    while position < bytes.count {
+      switch bytes[position] {
+      case 0x20, 0x0A, 0x0D, 0x09: position += 1
+      default: return
+      }
+    }
+  }
+
+  mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    guard depth < Self.maximumDepth else { throw fail("nesting deeper than \(Self.maximumDepth)") }
+    guard position < bytes.count else { throw fail("unexpected end of input") }
+    switch bytes[position] {
+    case UInt8(ascii: "{"): return try parseObject(depth: depth)
+    case UInt8(ascii: "["): return try parseArray(depth: depth)
+    case UInt8(ascii: "\""): return .string(try parseString())
+    case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+    case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+    case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+    default: throw fail("unexpected character")
+    }
+  }
+
+  mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+    let count = literal.utf8CodeUnitCount
+    guard position + count <= bytes.count else { throw fail("unexpected end of input") }
+    let matches = literal.withUTF8Buffer { buffer in
+      buffer.elementsEqual(bytes[position..<position + count])
+    }
+    guard matches else { throw fail("invalid literal") }
+    position += count
+  }
+
+  mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+    let start = position
+    if bytes[position] == UInt8(ascii: "-") { position += 1 }
+    let digitsStart = position
+    while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+      position += 1
+    }
+    let digitCount = position - digitsStart
+    guard digitCount > 0 else { throw fail("a number needs digits") }
+    guard !(digitCount > 1 && bytes[digitsStart] == UInt8(ascii: "0")) else {
+      throw fail("a number may not start with 0")
+    }
+    if position < bytes.count,
+      [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position])
+    {
+      throw fail("fractional numbers are not used by a0")
+    }
+    let text = String(decoding: bytes[start..<position], as: UTF8.self)
+    guard let number = Int64(text) else { throw JSONParseError(offset: start, reason: "integer out of range") }
+    return .int(number)
+  }
+
+  mutating func parseString() throws(JSONParseError) -> String {
+    position += 1  // opening quote
+    var scalars = String.UnicodeScalarView()
+    var runStart = position
+    var result = ""
+    // Raw runs are validated: a repaired string (U+FFFD) would not be the
+    // bytes on disk, and hashes over it would lie.
+    func flushRun(_ end: Int) -> Bool {
+      guard end > runStart else { return true }
+      guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else { return false }
+      result += run
+      return true
+    }
+    while position < bytes.count {
+      let byte = bytes[position]
+      if byte == UInt8(ascii: "\"") {
+        guard flushRun(position) else { throw fail("string is not valid UTF-8") }
+        position += 1
+        return result
+      }
+      if byte < 0x20 { throw fail("control character in string") }
+      if byte == UInt8(ascii: "\\") {
+        guard flushRun(position) else { throw fail("string is not valid UTF-8") }
+        position += 1
+        guard position < bytes.count else { throw fail("unexpected end of input") }
+        let escape = bytes[position]
+        position += 1
+        switch escape {
+        case UInt8(ascii: "\""): result += "\""
+        case UInt8(ascii: "\\"): result += "\\"
+        case UInt8(ascii: "/"): result += "/"
+        case UInt8(ascii: "b"): result += "\u{08}"
+        case UInt8(ascii: "f"): result += "\u{0C}"
+        case UInt8(ascii: "n"): result += "\n"
+        case UInt8(ascii: "r"): result += "\r"
+        case UInt8(ascii: "t"): result += "\t"
+        case UInt8(ascii: "u"):
+          var code = try parseHex4()
+          if (0xD800...0xDBFF).contains(code) {
+            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+              bytes[position + 1] == UInt8(ascii: "u")
+            else { throw fail("unpaired surrogate") }
+            position += 2
+            let low = try parseHex4()
+            guard (0xDC00...0xDFFF).contains(low) else { throw fail("unpaired surrogate") }
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+          } else if (0xDC00...0xDFFF).contains(code) {
+            throw fail("unpaired surrogate")
+          }
+          guard let scalar = Unicode.Scalar(code) else { throw fail("invalid code point") }
+          scalars.removeAll()
+          scalars.append(scalar)
+          result += String(scalars)
+        default: throw fail("invalid escape")
+        }
+        runStart = position
+        continue
+      }
+      position += 1
+    }
+    throw fail("unterminated string")
+  }
+
+  mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+    guard position + 4 <= bytes.count else { throw fail("unexpected end of input") }
+    var value: UInt32 = 0
+    for _ in 0..<4 {
+      let byte = bytes[position]
+      let digit: UInt32
+      switch byte {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+      default: throw fail("invalid hex digit")
+      }
+      value = value << 4 | digit
+      position += 1
+    }
+    return value
+  }
+
+  mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+    position += 1
+    var items: [JSONValue] = []
+    skipWhitespace()
+    if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+      position += 1
+      return .array(items)
+    }
+    while true {
+      skipWhitespace()
+      items.append(try parseValue(depth: depth + 1))
+      skipWhitespace()
+      guard position < bytes.count else { throw fail("unexpected end of input") }
+      if bytes[position] == UInt8(ascii: ",") {
+        position += 1
+        continue
+      }
+      if bytes[position] == UInt8(ascii: "]") {
+        position += 1
+        return .array(items)
+      }
+      throw fail("expected , or ]")
+    }
+  }
+
+  mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+    position += 1
+    var members: [String: JSONValue] = [:]
+    skipWhitespace()
+    if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+      position += 1
+      return .object(members)
+    }
+    while true {
+      skipWhitespace()
+      guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+      let key = try parseString()
+      skipWhitespace()
+      guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected :") }
+      position += 1
+      skipWhitespace()
+      let value = try parseValue(depth: depth + 1)
+      // A duplicated key would let two readers see two different documents.
+      guard members.updateValue(value, forKey: key) == nil else { throw fail("duplicate key \(key)") }
+      skipWhitespace()
+      guard position < bytes.count else { throw fail("unexpected end of input") }
+      if bytes[position] == UInt8(ascii: ",") {
+        position += 1
+        continue
+      }
+      if bytes[position] == UInt8(ascii: "}") {
+        position += 1
+        return .object(members)
+      }
+      throw fail("expected , or }")
+    }
+  }
+}

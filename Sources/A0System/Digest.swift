@@ -1,0 +1,20 @@
+import Crypto
+
+/// SHA-256 as lowercase hex.
+public enum Digest {
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
+  public static func sha256Hex(_ bytes: [UInt8]) -> String {
+    bytes.withUnsafeBytes { buffer in hex(SHA256.hash(data: buffer)) }
+  }
+
+  public static func hex(_ digest: SHA256.Digest) -> String {
+    var output = [UInt8]()
+    output.reserveCapacity(64)
+    for byte in digest {
+      output.append(hexDigits[Int(byte >> 4)])
+      output.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: output, as: UTF8.self)
+  }
+}

@@ -1,0 +1,186 @@
+import A0Core
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Small, durable file primitives over the POSIX calls, so that each
+/// guarantee a0 relies on is visible: fsync after write, rename for
+/// atomicity, fsync of the directory so the rename survives a power cut.
+public enum FileIO {
+  public static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+  public static func exists(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0
+  }
+
+  public static func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  /// Reads a whole file; nil when it does not exist.
+  public static func read(_ path: String) throws(A0Error) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    if descriptor < 0 {
+      if errno == ENOENT { return nil }
+      throw A0Error(.operationFailed, "cannot open \(path)", why: errnoText())
+    }
+    defer { close(descriptor) }
+    return try readAll(descriptor: descriptor, path: path)
+  }
+
+  public static func readAll(descriptor: Int32, path: String) throws(A0Error) -> [UInt8] {
+    var info = stat()
+    var capacity = 64 * 1024
+    if fstat(descriptor, &info) == 0, info.st_size > 0 { capacity = Int(info.st_size) + 1 }
+    var bytes = [UInt8](repeating: 0, count: capacity)
+    var count = 0
+    while true {
+      if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+      let got = bytes.withUnsafeMutableBytes { buffer in
+        Glibc.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+      }
+      if got < 0 {
+        if errno == EINTR { continue }
+        throw A0Error(.operationFailed, "cannot read \(path)", why: errnoText())
+      }
+      if got == 0 { break }
+      count += got
+    }
+    bytes.removeSubrange(count...)
+    return bytes
+  }
+
+  /// Writes every byte, retrying short writes and EINTR.
+  public static func writeAll(descriptor: Int32, _ bytes: [UInt8], path: String) throws(A0Error) {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeBytes { buffer in
+        write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+      }
+      if written < 0 {
+        if errno == EINTR { continue }
+        throw A0Error(.operationFailed, "cannot write \(path)", why: errnoText())
+      }
+      offset += written
+    }
+  }
+
+  public static func fsyncDescriptor(_ descriptor: Int32, path: String) throws(A0Error) {
+    if fsync(descriptor) != 0 {
+      throw A0Error(.operationFailed, "cannot flush \(path) to disk", why: errnoText())
+    }
+  }
+
+  /// Makes a rename or a create inside `directory` durable.
+  public static func fsyncDirectory(_ directory: String) throws(A0Error) {
+    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot open directory \(directory)", why: errnoText())
+    }
+    defer { close(descriptor) }
+    try fsyncDescriptor(descriptor, path: directory)
+  }
+
+  public static func parent(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+
+  public static func baseName(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: slash)...])
+  }
+
+  /// Replaces `path` atomically: a temporary file in the same directory,
+  /// fsync, rename over the target, fsync of the directory. A reader sees
+  /// the old content or the new, never a mix; a crash leaves at most a
+  /// temporary file, which carries the process id in its name.
+  public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(A0Error) {
+    let directory = parent(of: path)
+    let temporary = "\(directory)/.\(baseName(of: path)).tmp-\(getpid())"
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot create \(temporary)", why: errnoText())
+    }
+    do {
+      try writeAll(descriptor: descriptor, bytes, path: temporary)
+      try fsyncDescriptor(descriptor, path: temporary)
+    } catch {
+      close(descriptor)
+      unlink(temporary)
+      throw error
+    }
+    close(descriptor)
+    guard Glibc.rename(temporary, path) == 0 else {
+      let reason = errnoText()
+      unlink(temporary)
+      throw A0Error(.operationFailed, "cannot replace \(path)", why: reason)
+    }
+    try fsyncDirectory(directory)
+  }
+
+  public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(A0Error) {
+    if mkdir(path, mode) != 0 && errno != EEXIST {
+      throw A0Error(.operationFailed, "cannot create directory \(path)", why: errnoText())
+    }
+  }
+
+  public static func rename(_ from: String, to: String) throws(A0Error) {
+    guard Glibc.rename(from, to) == 0 else {
+      throw A0Error(.operationFailed, "cannot rename \(from) to \(to)", why: errnoText())
+    }
+  }
+
+  /// Deletes a tree without following symlinks.
+  public static func removeTree(_ path: String) throws(A0Error) {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+      for entry in try listDirectory(path) { try removeTree(path + "/" + entry) }
+      guard rmdir(path) == 0 else { throw A0Error(.operationFailed, "cannot remove \(path)", why: errnoText()) }
+    } else {
+      guard unlink(path) == 0 || errno == ENOENT else {
+        throw A0Error(.operationFailed, "cannot remove \(path)", why: errnoText())
+      }
+    }
+  }
+
+  public static func listDirectory(_ path: String) throws(A0Error) -> [String] {
+    guard let directory = opendir(path) else {
+      throw A0Error(.operationFailed, "cannot list \(path)", why: errnoText())
+    }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+        pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
+  public static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  public static func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard getcwd(&buffer, buffer.count) != nil else { return "." }
+    return String(cString: buffer)
+  }
+
+  public static func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    guard count >= 0 else { return nil }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}

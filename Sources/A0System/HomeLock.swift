@@ -1,0 +1,104 @@
+import A0Core
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The exclusive lock every mutating command holds for its whole run.
+///
+/// `flock(2)` is released by the kernel when the process dies, so a killed
+/// a0 never leaves a stale lock (unlike an O_EXCL lock file). The descriptor
+/// is close-on-exec, so child processes never inherit it. The holder's pid
+/// and command are written into the file only as information for "busy"
+/// messages and for recovery.
+public final class HomeLock {
+  public let path: String
+  private var descriptor: Int32
+
+  private init(path: String, descriptor: Int32) {
+    self.path = path
+    self.descriptor = descriptor
+  }
+
+  deinit { release() }
+
+  public func release() {
+    guard descriptor >= 0 else { return }
+    flock(descriptor, LOCK_UN)
+    close(descriptor)
+    descriptor = -1
+  }
+
+  /// Takes the lock, waiting up to `waitSeconds` (0: fail at once).
+  /// Throws `busy` naming the holder.
+  public static func acquire(path: String, command: String, waitSeconds: Double, clock: any Clock)
+    throws(A0Error) -> HomeLock
+  {
+    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot open the lock file \(path)", why: FileIO.errnoText())
+    }
+    let deadline = clock.now().millisecondsSinceEpoch + Int64(waitSeconds * 1000)
+    while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+      let code = errno
+      guard code == EWOULDBLOCK || code == EINTR else {
+        close(descriptor)
+        throw A0Error(.operationFailed, "cannot lock \(path)", why: FileIO.errnoText(code))
+      }
+      if clock.now().millisecondsSinceEpoch >= deadline {
+        close(descriptor)
+        let holder = holderDescription(path: path)
+        throw A0Error(
+          .busy, "another a0 command is running", why: "\(holder) holds the lock on \(FileIO.parent(of: path))",
+          next: waitSeconds > 0
+            ? "It did not finish within \(Int(waitSeconds)) s; try again later"
+            : "Wait for it to finish, or pass --wait SECONDS to wait for it")
+      }
+      usleep(50_000)
+    }
+    let lock = HomeLock(path: path, descriptor: descriptor)
+    lock.writeHolder(command: command, children: [])
+    return lock
+  }
+
+  /// Takes the lock only if it is free at once; nil when another process holds it.
+  public static func tryAcquire(path: String, command: String) -> HomeLock? {
+    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+    guard descriptor >= 0 else { return nil }
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+      close(descriptor)
+      return nil
+    }
+    let lock = HomeLock(path: path, descriptor: descriptor)
+    lock.writeHolder(command: command, children: [])
+    return lock
+  }
+
+  /// Records the holder and the process groups of its running children,
+  /// so that recovery after a crash can stop what the dead holder started.
+  public func writeHolder(command: String, children: [Int32]) {
+    guard descriptor >= 0 else { return }
+    var info: [String: JSONValue] = ["pid": .int(Int64(getpid())), "command": .string(command)]
+    info["child_process_groups"] = .array(children.map { .int(Int64($0)) })
+    let bytes = JSONValue.object(info).canonicalBytes + [UInt8(ascii: "\n")]
+    _ = ftruncate(descriptor, 0)
+    _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress!, $0.count, 0) }
+  }
+
+  /// What the lock file says about its holder, for "busy" messages.
+  public static func holderDescription(path: String) -> String {
+    guard let bytes = try? FileIO.read(path), let info = try? JSONValue.parse(bytes),
+      let pid = info["pid"]?.intValue
+    else { return "another process" }
+    let command = info["command"]?.stringValue ?? "a0"
+    return "pid \(pid) (`\(command)`)"
+  }
+
+  /// Process groups the previous holder recorded (read before rewriting).
+  public static func recordedChildren(path: String) -> [Int32] {
+    guard let bytes = try? FileIO.read(path), let info = try? JSONValue.parse(bytes),
+      let groups = info["child_process_groups"]?.arrayValue
+    else { return [] }
+    return groups.compactMap { $0.intValue.map { Int32(truncatingIfNeeded: $0) } }
+  }
+}

@@ -1,0 +1,198 @@
+import A0Core
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What the end of the journal says, read without reading the whole file.
+public struct JournalTail: Sendable {
+  /// The last complete event; nil for an empty journal.
+  public var lastEvent: AuditEvent?
+  /// The last event that carried `details.state_after`.
+  public var lastStateEvent: AuditEvent?
+  /// Bytes after the last newline: a write cut off by a crash.
+  public var tornByteCount: Int
+  /// The last complete line when it does not verify (damage other than a torn write).
+  public var damagedLastLine: (line: [UInt8], error: JournalLineError)?
+}
+
+/// The hash-chained, append-only audit journal (DESIGN.md §4).
+public final class Journal {
+  public let path: String
+  /// seq and hash of the last event, known after `readTail()` or an append.
+  public private(set) var head: (seq: Int64, hash: String)?
+
+  public init(path: String) { self.path = path }
+
+  /// Reads backwards from the end until the last event and the last event
+  /// carrying a state are found, so hot commands never read the whole file.
+  public func readTail() throws(A0Error) -> JournalTail {
+    var tail = JournalTail(lastEvent: nil, lastStateEvent: nil, tornByteCount: 0, damagedLastLine: nil)
+    var isFirst = true
+    try forEachLineBackwards { line, tornCount in
+      tail.tornByteCount = tornCount
+      if isFirst {
+        isFirst = false
+        do throws(JournalLineError) {
+          let event = try AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex)
+          tail.lastEvent = event
+          if event.stateAfter != nil {
+            tail.lastStateEvent = event
+            return false
+          }
+          return true
+        } catch {
+          tail.damagedLastLine = (line, error)
+          return false
+        }
+      }
+      guard line.containsSubsequence(Self.stateAfterMarker) else { return true }
+      if let event = try? AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex), event.stateAfter != nil {
+        tail.lastStateEvent = event
+        return false
+      }
+      return true
+    }
+    if let last = tail.lastEvent { head = (last.seq, last.hash) } else if tail.damagedLastLine == nil { head = nil }
+    return tail
+  }
+
+  private static let stateAfterMarker = Array("\"state_after\":".utf8)
+
+  /// The newest `limit` events, oldest first (lines that do not verify are skipped
+  /// here; `audit verify` names them).
+  public func lastEvents(limit: Int) throws(A0Error) -> [AuditEvent] {
+    var events: [AuditEvent] = []
+    guard limit > 0 else { return events }
+    try forEachLineBackwards { line, _ in
+      if let event = try? AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex) { events.append(event) }
+      return events.count < limit
+    }
+    return events.reversed()
+  }
+
+  /// Calls `body` with each complete line from the last to the first, until
+  /// it returns false. `tornCount` is the number of bytes after the last newline.
+  private func forEachLineBackwards(_ body: ([UInt8], Int) throws(A0Error) -> Bool) throws(A0Error) {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      if errno == ENOENT { return }
+      throw A0Error(.operationFailed, "cannot open the journal \(path)", why: FileIO.errnoText())
+    }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else {
+      throw A0Error(.operationFailed, "cannot stat the journal", why: FileIO.errnoText())
+    }
+    var end = Int(info.st_size)
+    let chunkSize = 64 * 1024
+    var carry: [UInt8] = []  // the start of a line whose beginning is in an earlier chunk
+    var tornCount: Int?
+    while end > 0 {
+      let start = max(0, end - chunkSize)
+      var chunk = [UInt8](repeating: 0, count: end - start)
+      let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(start)) }
+      guard got == chunk.count else {
+        throw A0Error(.operationFailed, "cannot read the journal", why: FileIO.errnoText())
+      }
+      chunk.append(contentsOf: carry)
+      var lineEnd = chunk.count
+      var index = chunk.count - 1
+      while index >= 0 {
+        if chunk[index] == UInt8(ascii: "\n") {
+          if tornCount == nil {
+            tornCount = chunk.count - index - 1
+          } else if !(try body(Array(chunk[(index + 1)..<lineEnd]), tornCount ?? 0)) {
+            return
+          }
+          lineEnd = index
+        }
+        index -= 1
+      }
+      carry = Array(chunk[0..<lineEnd])
+      end = start
+    }
+    if tornCount == nil {
+      tornCount = carry.count
+    } else if !carry.isEmpty {
+      _ = try body(carry, tornCount ?? 0)
+    }
+  }
+
+  /// Appends one event: one `write(2)` of the whole line with `O_APPEND`,
+  /// then `fsync`. A short write (disk full) is cut back off, so the
+  /// journal never keeps a partial line from a0 itself, and the caller
+  /// stops before touching state.json.
+  @discardableResult
+  public func append(eventType: String, actor: String, details: [String: JSONValue], at time: Timestamp)
+    throws(A0Error) -> AuditEvent
+  {
+    if head == nil { _ = try readTail() }
+    let previous = head ?? (0, AuditEvent.genesisHash)
+    var event = AuditEvent(
+      seq: previous.seq + 1, timestamp: time, eventType: eventType, actor: actor, details: details,
+      prevHash: previous.hash)
+    event.hash = Digest.sha256Hex(event.hashInput)
+    let line = event.line
+    let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot open the journal for append", why: FileIO.errnoText())
+    }
+    defer { close(descriptor) }
+    var info = stat()
+    let sizeBefore = fstat(descriptor, &info) == 0 ? info.st_size : -1
+    let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
+    if written != line.count {
+      let reason = written < 0 ? FileIO.errnoText() : "only \(written) of \(line.count) bytes were written"
+      if sizeBefore >= 0 { _ = ftruncate(descriptor, sizeBefore) }
+      _ = fsync(descriptor)
+      throw A0Error(
+        .operationFailed, "cannot write to the journal", why: reason,
+        next: "Free disk space in \(FileIO.parent(of: path)) and run the command again; nothing was changed")
+    }
+    try FileIO.fsyncDescriptor(descriptor, path: path)
+    head = (event.seq, event.hash)
+    return event
+  }
+
+  /// Cuts a torn last line (a crash in the middle of a write) off the journal.
+  /// Returns the bytes removed.
+  public func truncateTornTail(byteCount: Int) throws(A0Error) -> [UInt8] {
+    let descriptor = open(path, O_RDWR | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot open the journal for repair", why: FileIO.errnoText())
+    }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw A0Error(.operationFailed, "cannot stat the journal") }
+    let newSize = Int(info.st_size) - byteCount
+    var removed = [UInt8](repeating: 0, count: byteCount)
+    _ = removed.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(newSize)) }
+    guard ftruncate(descriptor, off_t(newSize)) == 0 else {
+      throw A0Error(.operationFailed, "cannot truncate the journal", why: FileIO.errnoText())
+    }
+    try FileIO.fsyncDescriptor(descriptor, path: path)
+    head = nil
+    return removed
+  }
+
+  /// Walks the whole chain.
+  public func verify() throws(A0Error) -> JournalVerification {
+    let bytes = try FileIO.read(path) ?? []
+    return AuditEvent.verifyChain(bytes, sha256: Digest.sha256Hex)
+  }
+}
+
+extension Array where Element == UInt8 {
+  func containsSubsequence(_ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, count >= needle.count else { return needle.isEmpty }
+    let first = needle[0]
+    var index = 0
+    let last = count - needle.count
+    while index <= last {
+      if self[index] == first && self[index..<(index + needle.count)].elementsEqual(needle) { return true }
+      index += 1
+    }
+    return false
+  }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The terminal a human may be sitting at; injectable for tests.
+public protocol Terminal: Sendable {
+  /// Whether stdin and stdout are both terminals.
+  var isInteractive: Bool { get }
+  var isErrorTerminal: Bool { get }
+  /// Shows `prompt` on the terminal and reads one line; nil at end of input.
+  func ask(_ prompt: String) -> String?
+}
+
+public struct ProcessTerminal: Terminal {
+  public init() {}
+
+  public var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
+  public var isErrorTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+  public func ask(_ prompt: String) -> String? {
+    FileHandleOutput.standardError.write(prompt)
+    return readLine(strippingNewline: true)
+  }
+}
+
+/// Unbuffered writes to a descriptor.
+public struct FileHandleOutput: Sendable {
+  public let descriptor: Int32
+
+  public static let standardOutput = FileHandleOutput(descriptor: STDOUT_FILENO)
+  public static let standardError = FileHandleOutput(descriptor: STDERR_FILENO)
+
+  public func write(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+      if written < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      offset += written
+    }
+    bytes.removeAll()
+  }
+}
+
+/// Who is at the keyboard, for the journal's `human:<identity>`.
+public enum LoginIdentity {
+  public static func current() -> String {
+    if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+    return "uid\(getuid())"
+  }
+}
