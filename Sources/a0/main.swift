@@ -1,1 +1,6 @@
-@main struct Main { static func main() {} }
+import A0CLI
+
+@main
+struct Main {
+  static func main() { A0Main.main() }
+}

@@ -1,0 +1,45 @@
+import A0Core
+import A0Lifecycle
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Everything a command needs from the outside, in one value (swiftly's
+/// context pattern): options, clock, terminal, environment.
+struct CommandContext {
+  let options: GlobalOptions
+  let clock: any Clock = SystemClock()
+  let terminal: any Terminal = ProcessTerminal()
+
+  var environment: [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+      let text = String(cString: entry)
+      if let equals = text.firstIndex(of: "=") {
+        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      }
+      pointer += 1
+    }
+    return result
+  }
+
+  func paths() throws(A0Error) -> HomePaths {
+    try HomePaths.discover(
+      explicit: options.home, environment: environment, workingDirectory: FileIO.currentDirectory())
+  }
+
+  func openForReading(_ command: String) throws(A0Error) -> Machine {
+    try Machine.openForReading(paths: try paths(), command: "a0 \(command)", clock: clock)
+  }
+
+  func openForMutation(_ command: String) throws(A0Error) -> Machine {
+    try Machine.openForMutation(paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, clock: clock)
+  }
+
+  func proof(_ machine: Machine) -> HumanProof {
+    HumanProof(config: machine.config, terminal: terminal, isJSON: options.json, identity: LoginIdentity.current)
+  }
+}

@@ -1,0 +1,38 @@
+import A0Core
+import A0Lifecycle
+import ArgumentParser
+
+struct Confirm: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Accept a completed upgrade: COMPLETE → IDLE, and record it as known-good.",
+    discussion: """
+      Human only. Runs in COMPLETE; repeating it in the IDLE it produced does nothing.
+      At a terminal you type the production version back.
+
+        $ a0 confirm
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "A note for the journal.")
+  var reason: String = ""
+
+  func run() throws {
+    try Runner.run("confirm", global) { context throws(A0Error) in
+      let machine = try context.openForMutation("confirm")
+      let version = ProductionInfo.read(machine.paths)?.version
+      let caller = try HumanGate.requireHuman(
+        machine, context, command: "confirm",
+        action: "Confirm \(version ?? "the completed operation") as known-good.", word: version ?? "confirm"
+      ) { () throws(A0Error) in
+        try machine.checkTransition(to: .idle, reason: .confirmationReceived, allowedFrom: [.complete])
+      }
+      let result = try HumanDecisions.confirm(machine, caller: caller, notes: reason)
+      return TransitionOutput(
+        command: "confirm", outcome: result.outcome, state: result.state,
+        extra: ["known_good": result.knownGood?.json ?? .null],
+        summary: "Confirmed by \(caller.actor): COMPLETE → IDLE."
+          + (result.knownGood.map { " Known-good is now \($0.version)." } ?? "") + "\n")
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import ArgumentParser
+
+struct Init: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create an a0 home: .billy/ with its configuration, state and journal.",
+    discussion: """
+      Anyone who may write the directory may run it. It refuses to touch an existing home (exit 2).
+      The home appears at once or not at all: it is built beside .billy/ and renamed into place.
+
+        $ a0 init --upstream https://github.com/agent0ai/agent-zero.git --home /srv/agent-zero
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "The git URL of the app's upstream (https://, ssh://, file://, user@host:path or an absolute path).")
+  var upstream: String
+
+  @Option(help: "The production link's name inside the home.")
+  var name: String = "agent-zero"
+
+  func run() throws {
+    try Runner.run("init", global) { context throws(A0Error) in
+      let root = HomePaths.absolutePath(
+        global.home ?? context.environment["A0_HOME"] ?? FileIO.currentDirectory(),
+        relativeTo: FileIO.currentDirectory())
+      let result = try HomeInitializer.initialize(
+        root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())", clock: context.clock)
+      return InitOutput(result: result)
+    }
+  }
+}
+
+struct InitOutput: CommandOutput {
+  let result: HomeInitializer.Result
+
+  var json: JSONValue {
+    [
+      "home": .string(result.paths.root), "config": .string(result.paths.config),
+      "upstream": .string(result.config.upstream.url), "production_link": .string(result.config.production.link),
+      "current_state": .string(result.state.currentState.rawValue),
+    ]
+  }
+
+  var text: String {
+    """
+    Initialised an a0 home in \(result.paths.root)
+      config:     \(result.paths.config)  (review it: service commands, health URL, data paths)
+      upstream:   \(result.config.upstream.url)
+      production: \(result.paths.root)/\(result.config.production.link) (no release yet)
+      state:      \(result.state.currentState.rawValue)
+    Next: `a0 check-updates`, then `a0 request-upgrade VERSION`.
+    """
+  }
+}

@@ -1,0 +1,74 @@
+import A0Core
+import A0System
+import ArgumentParser
+
+/// What a command produces: one value, rendered as JSON (`data` of the
+/// envelope) or as text for people, so both views come from one place.
+public protocol CommandOutput {
+  var json: JSONValue { get }
+  var text: String { get }
+}
+
+/// The global options every command takes.
+struct GlobalOptions: ParsableArguments {
+  @Option(name: .long, help: "The a0 home (the directory holding .billy/). Default: A0_HOME, else the nearest .billy/ above the working directory.")
+  var home: String?
+
+  @Flag(name: .long, help: "Print one JSON document on stdout; never prompt.")
+  var json = false
+
+  @Option(name: .long, help: "Seconds to wait for another a0 command to finish (mutating commands only).")
+  var wait: Double = 0
+}
+
+/// Runs one command body and turns its result or error into output and
+/// an exit code (DESIGN.md §7).
+enum Runner {
+  static func run(_ command: String, _ options: GlobalOptions, _ body: (CommandContext) throws -> any CommandOutput)
+    throws
+  {
+    let context = CommandContext(options: options)
+    do {
+      let output = try body(context)
+      if options.json {
+        let envelope: JSONValue = ["status": "success", "command": .string(command), "data": output.json]
+        FileHandleOutput.standardOutput.write(envelope.canonicalString + "\n")
+      } else {
+        let text = output.text
+        FileHandleOutput.standardOutput.write(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n")
+      }
+    } catch let error as A0Error {
+      report(error, command: command, json: options.json)
+      throw ExitCode(error.kind.exitCode)
+    }
+  }
+
+  static func report(_ error: A0Error, command: String, json: Bool) {
+    if json {
+      var body: [String: JSONValue] = [
+        "code": .string(error.kind.rawValue), "exit_code": .int(Int64(error.kind.exitCode)),
+        "message": .string(error.message), "what": .string(error.what),
+        "authority_required": .optional(error.authorityRequired?.rawValue),
+      ]
+      body["why"] = .optional(error.why)
+      body["next"] = .optional(error.next)
+      let envelope: JSONValue = ["status": "error", "command": .string(command), "error": .object(body)]
+      FileHandleOutput.standardOutput.write(envelope.canonicalString + "\n")
+    } else {
+      var text = "error: \(error.what)\n"
+      if let why = error.why { text += "  why: \(why)\n" }
+      if let next = error.next { text += "  next: \(next)\n" }
+      FileHandleOutput.standardError.write(text)
+    }
+  }
+}
+
+/// Text helpers shared by the renderers.
+enum TextTable {
+  static func rows(_ pairs: [(String, String)]) -> String {
+    let width = (pairs.map { $0.0.count }.max() ?? 0) + 2
+    return pairs.map { key, value in
+      key + ":" + String(repeating: " ", count: max(1, width - key.count - 1)) + value
+    }.joined(separator: "\n")
+  }
+}

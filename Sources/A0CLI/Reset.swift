@@ -1,0 +1,54 @@
+import A0Core
+import A0Lifecycle
+import ArgumentParser
+
+struct Reset: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Return to IDLE from COMPLETE or FAILED_HARD, with a reason.",
+    discussion: """
+      Human only. From FAILED_HARD it first verifies production against its manifest and refuses
+      (exit 5) when they differ; it unlocks upgrades and rollbacks. From COMPLETE it leaves known-good
+      as it was (use it before `a0 rollback` to undo an unwanted upgrade).
+
+        $ a0 reset --reason "journal checked by hand after disk replacement"
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "Why; journaled. Required.")
+  var reason: String
+
+  func validate() throws {
+    guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw ValidationError("--reason must say why the machine is reset")
+    }
+  }
+
+  func run() throws {
+    try Runner.run("reset", global) { context throws(A0Error) in
+      let machine = try context.openForMutation("reset")
+      let caller = try HumanGate.requireHuman(
+        machine, context, command: "reset", action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
+        word: "reset"
+      ) { () throws(A0Error) in
+        try machine.checkTransition(to: .idle, reason: .operatorReset, allowedFrom: [.complete, .failedHard])
+      }
+      let from = machine.state.currentState
+      let result = try HumanDecisions.reset(machine, caller: caller, reason: reason)
+      return TransitionOutput(
+        command: "reset", outcome: result.outcome, state: result.state,
+        summary: "Reset by \(caller.actor): \(from.rawValue) → IDLE. Upgrades and rollbacks are unlocked.\n")
+    }
+  }
+}
+
+extension String {
+  func trimmingCharacters(in _: WhitespaceSet) -> String {
+    var scalars = Substring(self)
+    while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+    while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+    return String(scalars)
+  }
+
+  enum WhitespaceSet { case whitespaces }
+}

@@ -1,0 +1,77 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import ArgumentParser
+
+struct Status: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show the lifecycle state and what production runs.",
+    discussion: """
+      Read-only; anyone may run it, in any state. It never waits for the lock.
+      With --json, the state.json fields are in data under their own names.
+
+        $ a0 status --json | jq .data.current_state
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    try Runner.run("status", global) { context throws(A0Error) in
+      let machine = try context.openForReading("status")
+      return StatusOutput(
+        paths: machine.paths, state: machine.state, production: ProductionInfo.read(machine.paths),
+        notes: machine.recoveryNotes)
+    }
+  }
+}
+
+struct StatusOutput: CommandOutput {
+  let paths: HomePaths
+  let state: StateRecord
+  let production: ProductionInfo?
+  let notes: [String]
+
+  var json: JSONValue {
+    guard case .object(var members) = state.json else { return state.json }
+    members["home"] = .string(paths.root)
+    members["production"] = production?.json ?? .null
+    members["notes"] = .array(notes.map(JSONValue.string))
+    return .object(members)
+  }
+
+  var text: String {
+    var rows: [(String, String)] = [
+      ("State", "\(state.currentState.rawValue) (since \(state.enteredAt.iso8601))"),
+      ("Previous state", state.previousState?.rawValue ?? "none"),
+      ("Reason", state.reasonCode?.rawValue ?? "none"),
+      ("Authority", state.authorityLevel.rawValue),
+      (
+        "Production",
+        production.map { "\($0.version) (build \($0.buildID), deployed \($0.deployedAt))" } ?? "none"
+      ),
+      (
+        "Active operation",
+        state.activeOperation.map {
+          "\($0.type.rawValue) to \($0.targetVersion) since \($0.startedAt.iso8601)"
+            + (state.operationID.map { " [\($0)]" } ?? "")
+        } ?? "none"
+      ),
+      (
+        "Last failure",
+        state.lastFailure.map {
+          "\($0.error) (in \($0.state.rawValue) at \($0.occurredAt.iso8601)\($0.cleared ? ", cleared" : ""))"
+        } ?? "none"
+      ),
+      (
+        "Locks",
+        state.locks.upgradeLocked || state.locks.rollbackLocked
+          ? "upgrade and rollback locked: \(state.locks.lockReason ?? "")" : "none"
+      ),
+      ("Observed", state.observedState.rawValue),
+      ("Journal", "event \(state.auditSeq), \(state.auditHash.prefix(16))…"),
+      ("Home", paths.root),
+    ]
+    rows += notes.map { ("Note", $0) }
+    return TextTable.rows(rows)
+  }
+}

@@ -1,0 +1,214 @@
+import A0Core
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The state machine of one home: the journal, state.json and the lock,
+/// used in one order — journal first, then state (invariant 5).
+public final class Machine {
+  public let paths: HomePaths
+  public let config: Config
+  public let journal: Journal
+  public let store: StateStore
+  public let clock: any Clock
+  public internal(set) var state: StateRecord
+  /// Held for mutating commands, and by readers only while they repair.
+  public private(set) var lock: HomeLock?
+  /// What recovery found and did, for the command's output.
+  public internal(set) var recoveryNotes: [String] = []
+
+  init(paths: HomePaths, config: Config, clock: any Clock, state: StateRecord, lock: HomeLock?) {
+    self.paths = paths
+    self.config = config
+    self.journal = Journal(path: paths.journal)
+    self.store = StateStore(path: paths.state)
+    self.clock = clock
+    self.state = state
+    self.lock = lock
+  }
+
+  /// Opens a home for a mutating command: config (65), then the lock (4),
+  /// then recovery (DESIGN.md §5 order).
+  public static func openForMutation(
+    paths: HomePaths, command: String, waitSeconds: Double, clock: any Clock = SystemClock()
+  ) throws(A0Error) -> Machine {
+    let config = try ConfigLoader.load(path: paths.config)
+    let lock = try HomeLock.acquire(path: paths.lock, command: command, waitSeconds: waitSeconds, clock: clock)
+    let machine = Machine(paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: lock)
+    try machine.recover()
+    return machine
+  }
+
+  /// Opens a home for a read-only command. It never waits for the lock; it
+  /// takes it, without waiting, only when something needs repair, and
+  /// otherwise reads the atomic files as they are.
+  public static func openForReading(paths: HomePaths, command: String, clock: any Clock = SystemClock())
+    throws(A0Error) -> Machine
+  {
+    let config = try ConfigLoader.load(path: paths.config)
+    let machine = Machine(paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: nil)
+    let finding = try machine.inspect()
+    if case .consistent(let record) = finding {
+      machine.state = record
+      return machine
+    }
+    if let lock = HomeLock.tryAcquire(path: paths.lock, command: command) {
+      machine.lock = lock
+      defer { machine.releaseLock() }
+      try machine.recover()
+      return machine
+    }
+    // A mutator holds the lock: it may be between its journal append and its
+    // state write, so show state.json as it stands.
+    switch StateStore(path: paths.state).load() {
+    case .valid(let record):
+      machine.state = record
+      machine.recoveryNotes.append("another a0 command is running; this view may be a moment old")
+      return machine
+    case .missing, .corrupt:
+      throw A0Error(
+        .busy, "state.json cannot be read right now",
+        why: "\(HomeLock.holderDescription(path: paths.lock)) holds the lock and will repair it",
+        next: "Run the command again in a moment")
+    }
+  }
+
+  public func releaseLock() {
+    lock?.release()
+    lock = nil
+  }
+
+  // MARK: - Transitions
+
+  /// The result of asking for a transition.
+  public enum Outcome: Equatable, Sendable {
+    case applied(AuditEvent)
+    /// Repeating the command that caused the current state (invariant 8).
+    case alreadyDone
+  }
+
+  /// Moves the machine: checks the table (exit 2 naming the allowed next
+  /// states), journals the transition with the whole new state, then
+  /// writes state.json.
+  @discardableResult
+  public func transition(
+    to target: LifecycleState, reason: ReasonCode, caller: Caller, notes: String,
+    allowedFrom: Set<LifecycleState>? = nil, details extra: [String: JSONValue] = [:],
+    update: (inout StateRecord) -> Void = { _ in }
+  ) throws(A0Error) -> Outcome {
+    if try checkTransition(to: target, reason: reason, allowedFrom: allowedFrom) == .alreadyDone {
+      return .alreadyDone
+    }
+    var next = state
+    next.previousState = state.currentState
+    next.currentState = target
+    next.enteredAt = clock.now()
+    next.reasonCode = reason
+    update(&next)
+    normalise(&next)
+    var details = extra
+    details["from"] = .string(state.currentState.rawValue)
+    details["to"] = .string(target.rawValue)
+    details["reason_code"] = .string(reason.rawValue)
+    details["notes"] = .string(notes)
+    details["authority_level"] = .string(caller.isHuman ? "human" : next.authorityLevel.rawValue)
+    details["actor"] = .string(caller.actor)
+    let event = try commit(next, eventType: "state_transition", actor: caller.actor, details: details)
+    return .applied(event)
+  }
+
+  /// The state check of a transition without applying it (exit 2 naming
+  /// the allowed next states), so a command can fail before it prompts.
+  @discardableResult
+  public func checkTransition(to target: LifecycleState, reason: ReasonCode, allowedFrom: Set<LifecycleState>? = nil)
+    throws(A0Error) -> TransitionDecision
+  {
+    let decision = TransitionTable.decide(state, to: target, reason: reason)
+    switch decision {
+    case .alreadyDone:
+      break
+    case .refused(let from, let allowed):
+      throw wrongState(from: from, target: target, allowed: allowed, commandNeeds: allowedFrom)
+    case .apply:
+      if let allowedFrom, !allowedFrom.contains(state.currentState) {
+        throw wrongState(
+          from: state.currentState, target: target, allowed: TransitionTable.allowedTargets(from: state.currentState),
+          commandNeeds: allowedFrom)
+      }
+    }
+    return decision
+  }
+
+  /// Changes state.json without a transition (authority grants and
+  /// revocations, `observed_state`), journaled first like any change.
+  @discardableResult
+  public func updateState(
+    eventType: String, actor: String, details: [String: JSONValue], update: (inout StateRecord) -> Void
+  ) throws(A0Error) -> AuditEvent {
+    var next = state
+    update(&next)
+    normalise(&next)
+    return try commit(next, eventType: eventType, actor: actor, details: details)
+  }
+
+  /// Journals an event that does not change state.json.
+  @discardableResult
+  public func record(eventType: String, actor: String, details: [String: JSONValue]) throws(A0Error) -> AuditEvent {
+    try journal.append(eventType: eventType, actor: actor, details: details, at: clock.now())
+  }
+
+  /// The structural consequences of a state, applied to every new record
+  /// so that no caller can forget them.
+  private func normalise(_ record: inout StateRecord) {
+    if !record.currentState.isOperationActive {
+      record.activeOperation = nil
+      record.operationID = nil
+    }
+    if record.currentState == .failedHard {
+      record.authorityLevel = .observer
+      record.locks = Locks(
+        upgradeLocked: true, rollbackLocked: true,
+        lockReason: record.locks.lockReason ?? record.lastFailure?.error ?? "FAILED_HARD")
+    } else {
+      record.locks = .open
+    }
+  }
+
+  private func commit(_ next: StateRecord, eventType: String, actor: String, details: [String: JSONValue])
+    throws(A0Error) -> AuditEvent
+  {
+    var probe = next
+    probe.auditSeq = 1
+    probe.auditHash = AuditEvent.genesisHash
+    let violations = probe.invariantViolations()
+    guard violations.isEmpty else {
+      throw A0Error(
+        .operationFailed, "refusing a change that would break an invariant",
+        why: violations.map(\.description).joined(separator: "; "),
+        next: "This is a bug in a0; nothing was written")
+    }
+    var fields = details
+    fields["state_after"] = next.withoutAuditReference.stateAfterJSON
+    let event = try journal.append(eventType: eventType, actor: actor, details: fields, at: clock.now())
+    var written = next
+    written.auditSeq = event.seq
+    written.auditHash = event.hash
+    try store.save(written)
+    state = written
+    return event
+  }
+
+  private func wrongState(
+    from: LifecycleState, target: LifecycleState, allowed: [LifecycleState], commandNeeds: Set<LifecycleState>? = nil
+  ) -> A0Error {
+    let next = allowed.isEmpty ? "none" : allowed.map(\.rawValue).joined(separator: ", ")
+    var why = "\(from.rawValue) → \(target.rawValue) is not allowed; from \(from.rawValue) the machine may go to: \(next)"
+    if let commandNeeds {
+      why = "this command runs only in \(commandNeeds.sorted().map(\.rawValue).joined(separator: " or ")); "
+        + "from \(from.rawValue) the machine may go to: \(next)"
+    }
+    return A0Error(.wrongState, "not allowed in state \(from.rawValue)", why: why, next: "See `a0 explain-state`")
+  }
+}
