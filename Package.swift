@@ -37,12 +37,18 @@ let package = Package(
       name: "A0Lifecycle",
       dependencies: ["A0Core", "A0System"]
     ),
+    // Fixtures shared by the test targets; never linked into the a0 binary.
+    .target(
+      name: "A0TestSupport",
+      dependencies: ["A0Core", "A0System", "A0Lifecycle"],
+      path: "Tests/A0TestSupport"
+    ),
     .testTarget(name: "A0CoreTests", dependencies: ["A0Core"]),
-    .testTarget(name: "A0SystemTests", dependencies: ["A0Core", "A0System"]),
-    .testTarget(name: "A0LifecycleTests", dependencies: ["A0Core", "A0System", "A0Lifecycle"]),
+    .testTarget(name: "A0SystemTests", dependencies: ["A0Core", "A0System", "A0TestSupport"]),
+    .testTarget(name: "A0LifecycleTests", dependencies: ["A0Core", "A0System", "A0Lifecycle", "A0TestSupport"]),
     .testTarget(
       name: "A0CLITests",
-      dependencies: ["A0Core", "A0System", "A0Lifecycle"]
+      dependencies: ["A0Core", "A0System", "A0Lifecycle", "A0TestSupport"]
     ),
   ]
 )
