@@ -39,7 +39,8 @@ public enum A0Main {
       if code != .success && arguments.contains("--json") {
         let name = arguments.first { !$0.hasPrefix("-") } ?? "a0"
         Runner.report(
-          A0Error(.usage, A0Command.message(for: error), next: "Run `a0 help \(name)`"), command: name, json: true)
+          A0Error(.usage, A0Command.message(for: error), next: "Run `a0 help \(name)`"), command: name,
+          json: true)
         A0Command.exit(withError: ExitCode(ErrorKind.usage.exitCode))
       }
       A0Command.exit(withError: error)

@@ -36,10 +36,12 @@ struct CommandContext {
   }
 
   func openForMutation(_ command: String) throws(A0Error) -> Machine {
-    try Machine.openForMutation(paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, clock: clock)
+    try Machine.openForMutation(
+      paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, clock: clock)
   }
 
   func proof(_ machine: Machine) -> HumanProof {
-    HumanProof(config: machine.config, terminal: terminal, isJSON: options.json, identity: LoginIdentity.current)
+    HumanProof(
+      config: machine.config, terminal: terminal, isJSON: options.json, identity: LoginIdentity.current)
   }
 }

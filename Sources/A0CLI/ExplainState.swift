@@ -27,8 +27,10 @@ struct ExplainOutput: CommandOutput {
 
   var nextStates: [(state: LifecycleState, authority: RequiredAuthority, how: String)] {
     TransitionTable.allowedTargets(from: state.currentState).map { target in
-      (target, TransitionAuthority.required(from: state.currentState, to: target),
-        TransitionAuthority.command(from: state.currentState, to: target))
+      (
+        target, TransitionAuthority.required(from: state.currentState, to: target),
+        TransitionAuthority.command(from: state.currentState, to: target)
+      )
     }
   }
 
@@ -56,14 +58,18 @@ struct ExplainOutput: CommandOutput {
   var json: JSONValue {
     [
       "current_state": .string(state.currentState.rawValue), "entered_at": .string(state.enteredAt.iso8601),
-      "previous_state": .optional(state.previousState?.rawValue), "reason_code": .optional(state.reasonCode?.rawValue),
+      "previous_state": .optional(state.previousState?.rawValue),
+      "reason_code": .optional(state.reasonCode?.rawValue),
       "authority_level": .string(state.authorityLevel.rawValue),
       "active_operation": state.json["active_operation"] ?? .null,
       "last_failure": state.json["last_failure"] ?? .null,
       "blocked_actions": .array(blocked.map { ["command": .string($0.command), "why": .string($0.why)] }),
       "next_states": .array(
         nextStates.map {
-          ["state": .string($0.state.rawValue), "authority": .string($0.authority.rawValue), "how": .string($0.how)]
+          [
+            "state": .string($0.state.rawValue), "authority": .string($0.authority.rawValue),
+            "how": .string($0.how),
+          ]
         }),
       "invariants": .array(invariants.map(JSONValue.string)),
     ]
@@ -76,11 +82,14 @@ struct ExplainOutput: CommandOutput {
       "Reason:          \(state.reasonCode?.rawValue ?? "none (initial state)")",
       "Authority:       \(state.authorityLevel.rawValue) (the agent); humans prove themselves per command",
       "Active operation: "
-        + (state.activeOperation.map { "\($0.type.rawValue) to \($0.targetVersion) since \($0.startedAt.iso8601)" }
+        + (state.activeOperation.map {
+          "\($0.type.rawValue) to \($0.targetVersion) since \($0.startedAt.iso8601)"
+        }
           ?? "none"),
     ]
     if let failure = state.lastFailure {
-      lines.append("Last failure:    \(failure.error) (\(failure.state.rawValue)\(failure.cleared ? ", cleared" : ""))")
+      lines.append(
+        "Last failure:    \(failure.error) (\(failure.state.rawValue)\(failure.cleared ? ", cleared" : ""))")
     }
     lines.append("")
     lines.append("Blocked actions:")

@@ -37,7 +37,8 @@ struct HistoryOutput: CommandOutput {
         events.map { event in
           [
             "seq": .int(event.seq), "timestamp": .string(event.timestamp.iso8601),
-            "event_type": .string(event.eventType), "actor": .string(event.actor), "details": .object(event.details),
+            "event_type": .string(event.eventType), "actor": .string(event.actor),
+            "details": .object(event.details),
             "hash": .string(event.hash),
           ]
         })

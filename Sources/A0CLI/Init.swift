@@ -15,7 +15,9 @@ struct Init: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "The git URL of the app's upstream (https://, ssh://, file://, user@host:path or an absolute path).")
+  @Option(
+    help: "The git URL of the app's upstream (https://, ssh://, file://, user@host:path or an absolute path)."
+  )
   var upstream: String
 
   @Option(help: "The production link's name inside the home.")
@@ -27,7 +29,8 @@ struct Init: ParsableCommand {
         global.home ?? context.environment["A0_HOME"] ?? FileIO.currentDirectory(),
         relativeTo: FileIO.currentDirectory())
       let result = try HomeInitializer.initialize(
-        root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())", clock: context.clock)
+        root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())",
+        clock: context.clock)
       return InitOutput(result: result)
     }
   }
@@ -39,7 +42,8 @@ struct InitOutput: CommandOutput {
   var json: JSONValue {
     [
       "home": .string(result.paths.root), "config": .string(result.paths.config),
-      "upstream": .string(result.config.upstream.url), "production_link": .string(result.config.production.link),
+      "upstream": .string(result.config.upstream.url),
+      "production_link": .string(result.config.production.link),
       "current_state": .string(result.state.currentState.rawValue),
     ]
   }

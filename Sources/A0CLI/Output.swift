@@ -11,7 +11,11 @@ public protocol CommandOutput {
 
 /// The global options every command takes.
 struct GlobalOptions: ParsableArguments {
-  @Option(name: .long, help: "The a0 home (the directory holding .billy/). Default: A0_HOME, else the nearest .billy/ above the working directory.")
+  @Option(
+    name: .long,
+    help:
+      "The a0 home (the directory holding .billy/). Default: A0_HOME, else the nearest .billy/ above the working directory."
+  )
   var home: String?
 
   @Flag(name: .long, help: "Print one JSON document on stdout; never prompt.")
@@ -24,7 +28,9 @@ struct GlobalOptions: ParsableArguments {
 /// Runs one command body and turns its result or error into output and
 /// an exit code (DESIGN.md §7).
 enum Runner {
-  static func run(_ command: String, _ options: GlobalOptions, _ body: (CommandContext) throws -> any CommandOutput)
+  static func run(
+    _ command: String, _ options: GlobalOptions, _ body: (CommandContext) throws -> any CommandOutput
+  )
     throws
   {
     let context = CommandContext(options: options)

@@ -28,7 +28,8 @@ struct Reset: ParsableCommand {
     try Runner.run("reset", global) { context throws(A0Error) in
       let machine = try context.openForMutation("reset")
       let caller = try HumanGate.requireHuman(
-        machine, context, command: "reset", action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
+        machine, context, command: "reset",
+        action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
         word: "reset"
       ) { () throws(A0Error) in
         try machine.checkTransition(to: .idle, reason: .operatorReset, allowedFrom: [.complete, .failedHard])

@@ -22,8 +22,11 @@ public struct ActionRule: Equatable, Sendable {
 
 public enum ActionRules {
   public static let all: [ActionRule] = [
-    ActionRule(command: "request-upgrade", authority: .observer, states: Set(LifecycleState.allCases), upgradeLock: true),
-    ActionRule(command: "approve", authority: .human, states: Set(LifecycleState.allCases), upgradeLock: true),
+    ActionRule(
+      command: "request-upgrade", authority: .observer, states: Set(LifecycleState.allCases),
+      upgradeLock: true),
+    ActionRule(
+      command: "approve", authority: .human, states: Set(LifecycleState.allCases), upgradeLock: true),
     ActionRule(command: "begin-staging", authority: .executor, states: [.idle, .failed], upgradeLock: true),
     ActionRule(command: "upgrade", authority: .executor, states: [.idle, .failed], upgradeLock: true),
     ActionRule(command: "validate", authority: .executor, states: [.validating], upgradeLock: true),
@@ -32,8 +35,11 @@ public enum ActionRules {
     ActionRule(command: "confirm", authority: .human, states: [.complete]),
     ActionRule(command: "clear-failure", authority: .human, states: [.failed]),
     ActionRule(command: "reset", authority: .human, states: [.complete, .failedHard]),
-    ActionRule(command: "cleanup-artifacts", authority: .executor, states: [.idle, .complete, .failed], upgradeLock: true),
-    ActionRule(command: "grant", authority: .human, states: Set(LifecycleState.allCases).subtracting([.failedHard])),
+    ActionRule(
+      command: "cleanup-artifacts", authority: .executor, states: [.idle, .complete, .failed],
+      upgradeLock: true),
+    ActionRule(
+      command: "grant", authority: .human, states: Set(LifecycleState.allCases).subtracting([.failedHard])),
     ActionRule(command: "revoke", authority: .human, states: Set(LifecycleState.allCases)),
   ]
 
@@ -42,10 +48,10 @@ public enum ActionRules {
   /// Why `rule` cannot run in `record`'s state, or nil when the state allows it.
   public static func blockReason(_ rule: ActionRule, in record: StateRecord) -> String? {
     if record.locks.upgradeLocked && rule.isLockedByUpgradeLock {
-      return "upgrades are locked: \(record.locks.lockReason ?? "FAILED_HARD")"
+      return "upgrades are locked until a human runs `a0 reset` (see lock_reason)"
     }
     if record.locks.rollbackLocked && rule.isLockedByRollbackLock {
-      return "rollbacks are locked: \(record.locks.lockReason ?? "FAILED_HARD")"
+      return "rollbacks are locked until a human runs `a0 reset` (see lock_reason)"
     }
     if !rule.states.contains(record.currentState) {
       let states = rule.states.sorted().map(\.rawValue).joined(separator: ", ")

@@ -69,8 +69,10 @@ public enum JournalLineError: Error, Equatable, Sendable, CustomStringConvertibl
     case .notJSON(let reason): "not a JSON object (\(reason))"
     case .badField(let field): "field \(field) is missing or has the wrong type"
     case .notCanonical: "not in canonical form (edited by hand?)"
-    case .wrongSequence(let expected, let found): "seq is \(found), expected \(expected) (a line was removed, added or moved)"
-    case .brokenChain: "prev_hash does not match the hash of the line before (a line was removed, added or moved)"
+    case .wrongSequence(let expected, let found):
+      "seq is \(found), expected \(expected) (a line was removed, added or moved)"
+    case .brokenChain:
+      "prev_hash does not match the hash of the line before (a line was removed, added or moved)"
     case .hashMismatch: "hash does not match the content (the line was edited)"
     case .torn: "the last line is incomplete (no newline: a write was cut off)"
     }
@@ -138,12 +140,15 @@ extension AuditEvent {
       }
       do throws(JournalLineError) {
         let event = try parse(line: bytes[start..<end], sha256: sha256)
-        guard event.seq == expectedSeq else { throw JournalLineError.wrongSequence(expected: expectedSeq, found: event.seq) }
+        guard event.seq == expectedSeq else {
+          throw JournalLineError.wrongSequence(expected: expectedSeq, found: event.seq)
+        }
         guard event.prevHash == previousHash else { throw JournalLineError.brokenChain }
         previousHash = event.hash
         expectedSeq += 1
       } catch {
-        return JournalVerification(eventCount: lineNumber - 1, headHash: previousHash, firstError: (lineNumber, error))
+        return JournalVerification(
+          eventCount: lineNumber - 1, headHash: previousHash, firstError: (lineNumber, error))
       }
       start = end + 1
     }

@@ -87,7 +87,8 @@ public struct Config: Equatable, Sendable {
         importModules: ["agent", "initialize"], importTimeoutSeconds: 60, checkTimeoutSeconds: 300,
         configFiles: [], pipCheck: .warn, customChecks: []),
       service: Service(
-        start: ["{python}", "run_ui.py", "--port", "{port}", "--host", "127.0.0.1"], healthPath: "/api/health",
+        start: ["{python}", "run_ui.py", "--port", "{port}", "--host", "127.0.0.1"],
+        healthPath: "/api/health",
         restart: ["systemctl", "restart", "agent-zero"], stop: [], restartTimeoutSeconds: 60,
         healthURL: "http://127.0.0.1:50001/api/health", healthTimeoutSeconds: 120, healthIntervalSeconds: 2,
         stableSeconds: 10),
@@ -197,7 +198,9 @@ public enum ConfigRules {
     !name.isEmpty && name.utf8.count <= 100 && name != "." && name != ".." && !name.hasPrefix(".")
       && !name.hasPrefix("-")
       && name.unicodeScalars.allSatisfy { scalar in
-        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.".unicodeScalars.contains(scalar))
+        scalar.isASCII
+          && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+            || "-_.".unicodeScalars.contains(scalar))
       }
   }
 
@@ -208,7 +211,8 @@ public enum ConfigRules {
     guard !url.isEmpty, url.utf8.count <= 2048, !url.hasPrefix("-"),
       !url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == " " })
     else { return false }
-    for scheme in ["https://", "http://", "ssh://", "git://", "file://"] where url.lowercased().hasPrefix(scheme) {
+    for scheme in ["https://", "http://", "ssh://", "git://", "file://"]
+    where url.lowercased().hasPrefix(scheme) {
       return url.utf8.count > scheme.utf8.count
     }
     if url.hasPrefix("/") { return true }

@@ -51,7 +51,8 @@ public enum InvariantViolation: Equatable, Sendable, CustomStringConvertible {
     case .activeStateWithoutOperation(let state):
       "invariant 2: \(state.rawValue) needs an active_operation and has none"
     case .operationIDMismatch: "invariant 2: operation_id and active_operation must be set together"
-    case .failedHardNotLocked: "invariant 3: FAILED_HARD must lock upgrade and rollback and give a lock_reason"
+    case .failedHardNotLocked:
+      "invariant 3: FAILED_HARD must lock upgrade and rollback and give a lock_reason"
     case .lockedOutsideFailedHard(let state): "invariant 3: locks are set in \(state.rawValue)"
     case .executorInFailedHard: "invariant 4: executor authority must be revoked in FAILED_HARD"
     case .missingAuditReference: "invariant 5: audit_seq/audit_hash do not name a journal event"
@@ -115,7 +116,9 @@ extension StateRecord {
       violations.append(.invalidTargetVersion(target))
     }
     if currentState == .failed || currentState == .failedHard {
-      if lastFailure == nil || lastFailure?.cleared == true { violations.append(.failureNotRecorded(currentState)) }
+      if lastFailure == nil || lastFailure?.cleared == true {
+        violations.append(.failureNotRecorded(currentState))
+      }
     }
     if let reasonCode, !reasonCode.possibleResults.contains(currentState) {
       violations.append(.reasonDoesNotLeadHere(reason: reasonCode, state: currentState))

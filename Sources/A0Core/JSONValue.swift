@@ -247,7 +247,9 @@ private struct JSONParser {
       throw fail("fractional numbers are not used by a0")
     }
     let text = String(decoding: bytes[start..<position], as: UTF8.self)
-    guard let number = Int64(text) else { throw JSONParseError(offset: start, reason: "integer out of range") }
+    guard let number = Int64(text) else {
+      throw JSONParseError(offset: start, reason: "integer out of range")
+    }
     return .int(number)
   }
 
@@ -367,7 +369,9 @@ private struct JSONParser {
     }
     while true {
       skipWhitespace()
-      guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+      guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+        throw fail("expected a key")
+      }
       let key = try parseString()
       skipWhitespace()
       guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected :") }

@@ -31,7 +31,8 @@ public struct Manifest: Equatable, Sendable {
       "version": .string(version), "built_at": .string(builtAt), "source_url": .string(sourceURL),
       "commit_sha": .string(commitSHA),
       "checksums": [
-        "algorithm": "sha256", "files": .object(files.mapValues(JSONValue.string)), "tree_hash": .string(treeHash),
+        "algorithm": "sha256", "files": .object(files.mapValues(JSONValue.string)),
+        "tree_hash": .string(treeHash),
       ],
       "build_id": .string(buildID), "build_log_path": .optional(buildLogPath),
       "virtualenv_hash": .optional(virtualenvHash),
@@ -42,7 +43,8 @@ public struct Manifest: Equatable, Sendable {
     guard let members = json.objectValue else { throw .notAnObject }
     let fields = FieldReader(members: members, prefix: "")
     try fields.rejectUnknown([
-      "version", "built_at", "source_url", "commit_sha", "checksums", "build_id", "build_log_path", "virtualenv_hash",
+      "version", "built_at", "source_url", "commit_sha", "checksums", "build_id", "build_log_path",
+      "virtualenv_hash",
     ])
     version = try fields.string("version")
     builtAt = try fields.string("built_at")
@@ -64,7 +66,9 @@ public struct Manifest: Equatable, Sendable {
     }
     var files: [String: String] = [:]
     for (path, hex) in fileMap {
-      guard let text = hex.stringValue else { throw .wrongType(field: "checksums.files.\(path)", expected: "a string") }
+      guard let text = hex.stringValue else {
+        throw .wrongType(field: "checksums.files.\(path)", expected: "a string")
+      }
       files[path] = text
     }
     self.files = files
@@ -109,7 +113,9 @@ public struct TreeDigest: Equatable, Sendable {
   }
 
   /// What differs from a manifest's file list: changed, added, removed.
-  public func differences(from expected: [String: String]) -> (changed: [String], added: [String], removed: [String]) {
+  public func differences(from expected: [String: String]) -> (
+    changed: [String], added: [String], removed: [String]
+  ) {
     let actual = files
     let changed = actual.filter { expected[$0.key] != nil && expected[$0.key] != $0.value }.keys.sorted()
     let added = actual.keys.filter { expected[$0] == nil }.sorted()

@@ -208,7 +208,8 @@ extension StateRecord {
     }
     try lockFields.rejectUnknown(["upgrade_locked", "rollback_locked", "lock_reason"])
     locks = Locks(
-      upgradeLocked: try lockFields.bool("upgrade_locked"), rollbackLocked: try lockFields.bool("rollback_locked"),
+      upgradeLocked: try lockFields.bool("upgrade_locked"),
+      rollbackLocked: try lockFields.bool("rollback_locked"),
       lockReason: try lockFields.optionalString("lock_reason"))
     if requireAuditReference {
       guard let seq = try fields.value("audit_seq").intValue else {
@@ -242,7 +243,9 @@ struct FieldReader {
   }
 
   func string(_ key: String) throws(StateSchemaError) -> String {
-    guard let text = try value(key).stringValue else { throw .wrongType(field: name(key), expected: "a string") }
+    guard let text = try value(key).stringValue else {
+      throw .wrongType(field: name(key), expected: "a string")
+    }
     return text
   }
 
@@ -254,7 +257,9 @@ struct FieldReader {
   }
 
   func bool(_ key: String) throws(StateSchemaError) -> Bool {
-    guard let flag = try value(key).boolValue else { throw .wrongType(field: name(key), expected: "a boolean") }
+    guard let flag = try value(key).boolValue else {
+      throw .wrongType(field: name(key), expected: "a boolean")
+    }
     return flag
   }
 
@@ -281,7 +286,9 @@ struct FieldReader {
   func optionalObject(_ key: String) throws(StateSchemaError) -> FieldReader? {
     let raw = try value(key)
     if raw.isNull { return nil }
-    guard let nested = raw.objectValue else { throw .wrongType(field: name(key), expected: "an object or null") }
+    guard let nested = raw.objectValue else {
+      throw .wrongType(field: name(key), expected: "an object or null")
+    }
     return FieldReader(members: nested, prefix: name(key) + ".")
   }
 }

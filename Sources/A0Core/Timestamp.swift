@@ -7,7 +7,9 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
 
   public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
 
-  public static func < (lhs: Self, rhs: Self) -> Bool { lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch }
+  public static func < (lhs: Self, rhs: Self) -> Bool {
+    lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
+  }
 
   public func adding(seconds: Int64) -> Timestamp {
     Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + seconds * 1000)

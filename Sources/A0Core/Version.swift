@@ -39,11 +39,13 @@ public struct Version: Hashable, Sendable, Comparable, CustomStringConvertible {
     var prerelease: [String] = []
     if index < bytes.count {
       guard bytes[index] == UInt8(ascii: "-"), index + 1 < bytes.count else { return nil }
-      let identifiers = bytes[(index + 1)...].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+      let identifiers = bytes[(index + 1)...].split(
+        separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
       for identifier in identifiers {
         guard !identifier.isEmpty,
           identifier.allSatisfy({ Self.isIdentifierByte($0) }),
-          !(identifier.count > 1 && identifier.first == 48 && identifier.allSatisfy { (48...57).contains($0) })
+          !(identifier.count > 1 && identifier.first == 48
+            && identifier.allSatisfy { (48...57).contains($0) })
         else { return nil }
         prerelease.append(String(decoding: identifier, as: UTF8.self))
       }
@@ -54,7 +56,8 @@ public struct Version: Hashable, Sendable, Comparable, CustomStringConvertible {
   }
 
   private static func isIdentifierByte(_ byte: UInt8) -> Bool {
-    (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == UInt8(ascii: "-")
+    (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+      || byte == UInt8(ascii: "-")
   }
 
   public var isPrerelease: Bool { !prerelease.isEmpty }
@@ -91,6 +94,7 @@ public struct Version: Hashable, Sendable, Comparable, CustomStringConvertible {
       case (nil, nil): return left < right ? -1 : 1
       }
     }
-    return lhs.prerelease.count == rhs.prerelease.count ? 0 : (lhs.prerelease.count < rhs.prerelease.count ? -1 : 1)
+    return lhs.prerelease.count == rhs.prerelease.count
+      ? 0 : (lhs.prerelease.count < rhs.prerelease.count ? -1 : 1)
   }
 }

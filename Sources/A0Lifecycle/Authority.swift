@@ -46,7 +46,8 @@ extension String {
 extension Machine {
   /// The authority gate. An agent calling a human-only command is an
   /// unauthorized attempt: journaled, and executor authority is revoked.
-  public func authorize(_ caller: Caller, needs required: RequiredAuthority, command: String) throws(A0Error) {
+  public func authorize(_ caller: Caller, needs required: RequiredAuthority, command: String) throws(A0Error)
+  {
     guard !required.isSatisfied(by: caller) else { return }
     var details: [String: JSONValue] = [
       "command": .string(command), "required": .string(required.rawValue),
@@ -57,7 +58,9 @@ extension Machine {
       details["reason_code"] = .string(ReasonCode.unauthorizedAttempt.rawValue)
       details["authority_revoked"] = .bool(revoke)
       if revoke {
-        try updateState(eventType: ReasonCode.unauthorizedAttempt.rawValue, actor: caller.actor, details: details) {
+        try updateState(
+          eventType: ReasonCode.unauthorizedAttempt.rawValue, actor: caller.actor, details: details
+        ) {
           $0.authorityLevel = .observer
         }
       } else {
@@ -73,7 +76,8 @@ extension Machine {
     throw A0Error(
       .authorityDenied, "`a0 \(command)` needs \(required.rawValue) authority",
       why: "the caller is \(caller.actor) at \(state.authorityLevel.rawValue)"
-        + (required == .human && state.authorityLevel == .executor ? "; executor authority has been revoked" : ""),
+        + (required == .human && state.authorityLevel == .executor
+          ? "; executor authority has been revoked" : ""),
       next: required == .human ? proofHint : "A human can grant it with `a0 grant executor --reason TEXT`",
       authorityRequired: required)
   }

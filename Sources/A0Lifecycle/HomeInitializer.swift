@@ -35,7 +35,8 @@ public enum HomeInitializer {
     let paths = HomePaths(root: root)
     if FileIO.exists(paths.billy) {
       throw A0Error(
-        .wrongState, "\(root) already has an a0 home", why: "\(paths.billy) exists and init never touches an existing one",
+        .wrongState, "\(root) already has an a0 home",
+        why: "\(paths.billy) exists and init never touches an existing one",
         next: "Use it as it is (`a0 status --home \(root)`), or choose another directory")
     }
     if !FileIO.exists(root) {

@@ -15,7 +15,8 @@ public enum HumanDecisions {
   public static func confirm(_ machine: Machine, caller: Caller, notes: String) throws(A0Error) -> Result {
     try machine.checkTransition(to: .idle, reason: .confirmationReceived, allowedFrom: [.complete])
     if machine.state.currentState == .idle {
-      return Result(outcome: .alreadyDone, state: machine.state, knownGood: ProductionInfo.read(machine.paths))
+      return Result(
+        outcome: .alreadyDone, state: machine.state, knownGood: ProductionInfo.read(machine.paths))
     }
     let production = ProductionInfo.read(machine.paths)
     if let production {
@@ -34,7 +35,8 @@ public enum HumanDecisions {
   }
 
   /// FAILED → IDLE; the failure stays on record, marked cleared.
-  public static func clearFailure(_ machine: Machine, caller: Caller, notes: String) throws(A0Error) -> Result {
+  public static func clearFailure(_ machine: Machine, caller: Caller, notes: String) throws(A0Error) -> Result
+  {
     let outcome = try machine.transition(
       to: .idle, reason: .humanClearedFailure, caller: caller, notes: notes, allowedFrom: [.failed]
     ) { record in
@@ -53,10 +55,12 @@ public enum HumanDecisions {
     }
     var details: [String: JSONValue] = [:]
     if machine.state.currentState == .failedHard {
-      details["production_verified"] = try ProductionVerifier.verifyOrThrow(machine.paths, config: machine.config)
+      details["production_verified"] = try ProductionVerifier.verifyOrThrow(
+        machine.paths, config: machine.config)
     }
     let outcome = try machine.transition(
-      to: .idle, reason: .operatorReset, caller: caller, notes: reason, allowedFrom: [.complete, .failedHard],
+      to: .idle, reason: .operatorReset, caller: caller, notes: reason,
+      allowedFrom: [.complete, .failedHard],
       details: details
     ) { record in
       record.lastFailure?.cleared = true
@@ -84,13 +88,16 @@ public enum ProductionVerifier {
       let manifest = try? Manifest(json: json)
     else {
       throw A0Error(
-        .integrityViolation, "the manifest of production's build \(production.buildID) is missing or unreadable",
-        next: "Restore \(manifestPath), or roll production back by hand to a release whose manifest is intact")
+        .integrityViolation,
+        "the manifest of production's build \(production.buildID) is missing or unreadable",
+        next: "Restore \(manifestPath), or roll production back by hand to a release whose manifest is intact"
+      )
     }
     let digest = try TreeHasher.digest(root: link + "/")
     guard digest.treeHash == manifest.treeHash else {
       let diff = digest.differences(from: manifest.files)
-      let named = (diff.changed.map { "changed \($0)" } + diff.added.map { "added \($0)" }
+      let named =
+        (diff.changed.map { "changed \($0)" } + diff.added.map { "added \($0)" }
         + diff.removed.map { "removed \($0)" }).prefix(20).joined(separator: ", ")
       throw A0Error(
         .integrityViolation, "production does not match its manifest", why: named,

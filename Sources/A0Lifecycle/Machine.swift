@@ -35,8 +35,10 @@ public final class Machine {
     paths: HomePaths, command: String, waitSeconds: Double, clock: any Clock = SystemClock()
   ) throws(A0Error) -> Machine {
     let config = try ConfigLoader.load(path: paths.config)
-    let lock = try HomeLock.acquire(path: paths.lock, command: command, waitSeconds: waitSeconds, clock: clock)
-    let machine = Machine(paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: lock)
+    let lock = try HomeLock.acquire(
+      path: paths.lock, command: command, waitSeconds: waitSeconds, clock: clock)
+    let machine = Machine(
+      paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: lock)
     try machine.recover()
     return machine
   }
@@ -48,7 +50,8 @@ public final class Machine {
     throws(A0Error) -> Machine
   {
     let config = try ConfigLoader.load(path: paths.config)
-    let machine = Machine(paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: nil)
+    let machine = Machine(
+      paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: nil)
     let finding = try machine.inspect()
     if case .consistent(let record) = finding {
       machine.state = record
@@ -122,7 +125,9 @@ public final class Machine {
   /// The state check of a transition without applying it (exit 2 naming
   /// the allowed next states), so a command can fail before it prompts.
   @discardableResult
-  public func checkTransition(to target: LifecycleState, reason: ReasonCode, allowedFrom: Set<LifecycleState>? = nil)
+  public func checkTransition(
+    to target: LifecycleState, reason: ReasonCode, allowedFrom: Set<LifecycleState>? = nil
+  )
     throws(A0Error) -> TransitionDecision
   {
     let decision = TransitionTable.decide(state, to: target, reason: reason)
@@ -134,7 +139,8 @@ public final class Machine {
     case .apply:
       if let allowedFrom, !allowedFrom.contains(state.currentState) {
         throw wrongState(
-          from: state.currentState, target: target, allowed: TransitionTable.allowedTargets(from: state.currentState),
+          from: state.currentState, target: target,
+          allowed: TransitionTable.allowedTargets(from: state.currentState),
           commandNeeds: allowedFrom)
       }
     }
@@ -155,7 +161,9 @@ public final class Machine {
 
   /// Journals an event that does not change state.json.
   @discardableResult
-  public func record(eventType: String, actor: String, details: [String: JSONValue]) throws(A0Error) -> AuditEvent {
+  public func record(eventType: String, actor: String, details: [String: JSONValue]) throws(A0Error)
+    -> AuditEvent
+  {
     try journal.append(eventType: eventType, actor: actor, details: details, at: clock.now())
   }
 
@@ -201,14 +209,18 @@ public final class Machine {
   }
 
   private func wrongState(
-    from: LifecycleState, target: LifecycleState, allowed: [LifecycleState], commandNeeds: Set<LifecycleState>? = nil
+    from: LifecycleState, target: LifecycleState, allowed: [LifecycleState],
+    commandNeeds: Set<LifecycleState>? = nil
   ) -> A0Error {
     let next = allowed.isEmpty ? "none" : allowed.map(\.rawValue).joined(separator: ", ")
-    var why = "\(from.rawValue) → \(target.rawValue) is not allowed; from \(from.rawValue) the machine may go to: \(next)"
+    var why =
+      "\(from.rawValue) → \(target.rawValue) is not allowed; from \(from.rawValue) the machine may go to: \(next)"
     if let commandNeeds {
-      why = "this command runs only in \(commandNeeds.sorted().map(\.rawValue).joined(separator: " or ")); "
+      why =
+        "this command runs only in \(commandNeeds.sorted().map(\.rawValue).joined(separator: " or ")); "
         + "from \(from.rawValue) the machine may go to: \(next)"
     }
-    return A0Error(.wrongState, "not allowed in state \(from.rawValue)", why: why, next: "See `a0 explain-state`")
+    return A0Error(
+      .wrongState, "not allowed in state \(from.rawValue)", why: why, next: "See `a0 explain-state`")
   }
 }

@@ -21,7 +21,8 @@ enum Finding {
 extension Machine {
   /// The last state the journal records, the `from` of a forced move.
   private func lastJournaledState(_ tail: JournalTail) -> LifecycleState {
-    tail.lastStateEvent?.stateAfter?["current_state"]?.stringValue.flatMap(LifecycleState.init(rawValue:)) ?? .idle
+    tail.lastStateEvent?.stateAfter?["current_state"]?.stringValue.flatMap(LifecycleState.init(rawValue:))
+      ?? .idle
   }
 
   func inspect() throws(A0Error) -> Finding {
@@ -43,7 +44,8 @@ extension Machine {
       }
       if record.auditSeq > event.seq {
         return .integrityViolation(
-          "state.json names journal event \(record.auditSeq), but the journal's last state is event \(event.seq)")
+          "state.json names journal event \(record.auditSeq), but the journal's last state is event \(event.seq)"
+        )
       }
       if record.auditSeq < event.seq {
         guard let journaled = try? StateRecord(stateAfter: stateAfter) else {
@@ -75,25 +77,32 @@ extension Machine {
         let tail = try journal.readTail()
         var kept: String?
         if FileIO.exists(paths.state) { kept = try store.quarantine(at: clock.now()) }
-        let message = "state.json is corrupt: \(reason)" + (kept.map { "; kept as \(FileIO.baseName(of: $0))" } ?? "")
-        try forceFailedHard(reason: .stateCorrupted, message: message, from: lastJournaledState(tail), tail: tail)
+        let message =
+          "state.json is corrupt: \(reason)" + (kept.map { "; kept as \(FileIO.baseName(of: $0))" } ?? "")
+        try forceFailedHard(
+          reason: .stateCorrupted, message: message, from: lastJournaledState(tail), tail: tail)
       case .stateBehind(let event, let journaled):
         state = journaled
         _ = try updateState(
           eventType: ReasonCode.interrupted.rawValue, actor: "system",
           details: [
             "reason_code": .string(ReasonCode.interrupted.rawValue),
-            "notes": .string("state.json was behind the journal (a command was interrupted); rewritten from event \(event.seq)"),
+            "notes": .string(
+              "state.json was behind the journal (a command was interrupted); rewritten from event \(event.seq)"
+            ),
             "recovered_from_seq": .int(event.seq),
           ]
         ) { _ in }
         recoveryNotes.append("state.json was behind the journal and was rewritten from event \(event.seq)")
       case .integrityViolation(let message):
         let tail = try journal.readTail()
-        try forceFailedHard(reason: .integrityViolation, message: message, from: lastJournaledState(tail), tail: tail)
+        try forceFailedHard(
+          reason: .integrityViolation, message: message, from: lastJournaledState(tail), tail: tail)
       }
     }
-    throw A0Error(.integrityViolation, "the home could not be brought into a consistent state", next: "Run `a0 audit verify`")
+    throw A0Error(
+      .integrityViolation, "the home could not be brought into a consistent state",
+      next: "Run `a0 audit verify`")
   }
 
   private func repairTornJournal(byteCount: Int) throws(A0Error) {
@@ -108,7 +117,8 @@ extension Machine {
           "removed_bytes": .int(Int64(byteCount)),
           "notes": .string("a complete event without a newline was removed; it was not written by a0"),
         ])
-      throw A0Error(.integrityViolation, "the journal ended in an event a0 did not write", next: "Run `a0 audit verify`")
+      throw A0Error(
+        .integrityViolation, "the journal ended in an event a0 did not write", next: "Run `a0 audit verify`")
     }
     let preview = String(decoding: removed.prefix(200), as: UTF8.self)
     try record(

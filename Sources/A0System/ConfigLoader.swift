@@ -65,24 +65,30 @@ private struct TableReader {
     return text
   }
 
-  func integer(_ section: TOMLTable?, _ name: String, _ key: String, default fallback: Int, range: ClosedRange<Int>)
+  func integer(
+    _ section: TOMLTable?, _ name: String, _ key: String, default fallback: Int, range: ClosedRange<Int>
+  )
     throws(A0Error) -> Int
   {
     guard let value = section?[key] else { return fallback }
     guard let number = value.int else { throw bad("\(name).\(key)", "must be an integer") }
     guard range.contains(number) else {
-      throw bad("\(name).\(key)", "must be between \(range.lowerBound) and \(range.upperBound), not \(number)")
+      throw bad(
+        "\(name).\(key)", "must be between \(range.lowerBound) and \(range.upperBound), not \(number)")
     }
     return number
   }
 
-  func boolean(_ section: TOMLTable?, _ name: String, _ key: String, default fallback: Bool) throws(A0Error) -> Bool {
+  func boolean(_ section: TOMLTable?, _ name: String, _ key: String, default fallback: Bool) throws(A0Error)
+    -> Bool
+  {
     guard let value = section?[key] else { return fallback }
     guard let flag = value.bool else { throw bad("\(name).\(key)", "must be true or false") }
     return flag
   }
 
-  func strings(_ section: TOMLTable?, _ name: String, _ key: String, default fallback: [String]) throws(A0Error)
+  func strings(_ section: TOMLTable?, _ name: String, _ key: String, default fallback: [String])
+    throws(A0Error)
     -> [String]
   {
     guard let value = section?[key] else { return fallback }
@@ -95,7 +101,9 @@ private struct TableReader {
     return items
   }
 
-  func command(_ section: TOMLTable?, _ name: String, _ key: String, default fallback: [String], allowEmpty: Bool)
+  func command(
+    _ section: TOMLTable?, _ name: String, _ key: String, default fallback: [String], allowEmpty: Bool
+  )
     throws(A0Error) -> [String]
   {
     let items = try strings(section, name, key, default: fallback)
@@ -116,17 +124,22 @@ private struct TableReader {
   }
 
   mutating func read() throws(A0Error) -> Config {
-    let known = ["upstream", "production", "python", "data", "validation", "service", "retention", "humans", "agent"]
+    let known = [
+      "upstream", "production", "python", "data", "validation", "service", "retention", "humans", "agent",
+    ]
     for key in table.keys.sorted() where !known.contains(key) {
       throw bad(key, "is not a known table")
     }
     let upstream = try section("upstream", keys: ["url", "github_api", "timeout_seconds"])
     let url = try string(upstream, "upstream", "url", default: nil)
     guard ConfigRules.isValidUpstreamURL(url) else {
-      throw bad("upstream.url", "must be an https://, http://, ssh://, git://, file:// URL, user@host:path or an absolute path")
+      throw bad(
+        "upstream.url",
+        "must be an https://, http://, ssh://, git://, file:// URL, user@host:path or an absolute path")
     }
     var config = Config.defaults(upstream: url, link: "agent-zero")
-    config.upstream.githubAPI = try string(upstream, "upstream", "github_api", default: Config.githubAPIDefault(for: url))
+    config.upstream.githubAPI = try string(
+      upstream, "upstream", "github_api", default: Config.githubAPIDefault(for: url))
     if !config.upstream.githubAPI.isEmpty {
       let api = config.upstream.githubAPI.lowercased()
       guard api.hasPrefix("https://") || api.hasPrefix("http://") else {
@@ -139,18 +152,24 @@ private struct TableReader {
     let production = try section("production", keys: ["link"])
     config.production.link = try string(production, "production", "link", default: "agent-zero")
     guard ConfigRules.isValidLinkName(config.production.link) else {
-      throw bad("production.link", "must be one plain file name (letters, digits, - _ .), not \"\(config.production.link)\"")
+      throw bad(
+        "production.link",
+        "must be one plain file name (letters, digits, - _ .), not \"\(config.production.link)\"")
     }
 
     let python = try section(
       "python",
-      keys: ["interpreter", "installer", "requirements", "install_args", "wheelhouse", "install_timeout_seconds"])
-    config.python.interpreter = try string(python, "python", "interpreter", default: config.python.interpreter)
+      keys: [
+        "interpreter", "installer", "requirements", "install_args", "wheelhouse", "install_timeout_seconds",
+      ])
+    config.python.interpreter = try string(
+      python, "python", "interpreter", default: config.python.interpreter)
     if config.python.interpreter.isEmpty || config.python.interpreter.hasPrefix("-") {
       throw bad("python.interpreter", "must name an interpreter")
     }
     config.python.installer = try enumeration(python, "python", "installer", default: config.python.installer)
-    config.python.requirements = try strings(python, "python", "requirements", default: config.python.requirements)
+    config.python.requirements = try strings(
+      python, "python", "requirements", default: config.python.requirements)
     for requirement in config.python.requirements where !ConfigRules.isValidLinkedPath(requirement) {
       throw bad("python.requirements", "must hold relative paths inside the release, not \"\(requirement)\"")
     }
@@ -188,10 +207,14 @@ private struct TableReader {
     }
     config.validation.pipCheck = try enumeration(validation, "validation", "pip_check", default: .warn)
     if let checks = validation?["custom_checks"] {
-      guard let array = checks.array else { throw bad("validation.custom_checks", "must be an array of commands") }
+      guard let array = checks.array else {
+        throw bad("validation.custom_checks", "must be an array of commands")
+      }
       var commands: [[String]] = []
       for item in array {
-        guard let inner = item.array else { throw bad("validation.custom_checks", "must be an array of commands") }
+        guard let inner = item.array else {
+          throw bad("validation.custom_checks", "must be an array of commands")
+        }
         var command: [String] = []
         for part in inner {
           guard let text = part.string else {
@@ -210,12 +233,17 @@ private struct TableReader {
     let service = try section(
       "service",
       keys: [
-        "start", "health_path", "restart", "stop", "restart_timeout_seconds", "health_url", "health_timeout_seconds",
+        "start", "health_path", "restart", "stop", "restart_timeout_seconds", "health_url",
+        "health_timeout_seconds",
         "health_interval_seconds", "stable_seconds",
       ])
-    config.service.start = try command(service, "service", "start", default: config.service.start, allowEmpty: false)
-    config.service.healthPath = try string(service, "service", "health_path", default: config.service.healthPath)
-    guard config.service.healthPath.hasPrefix("/") else { throw bad("service.health_path", "must start with /") }
+    config.service.start = try command(
+      service, "service", "start", default: config.service.start, allowEmpty: false)
+    config.service.healthPath = try string(
+      service, "service", "health_path", default: config.service.healthPath)
+    guard config.service.healthPath.hasPrefix("/") else {
+      throw bad("service.health_path", "must start with /")
+    }
     config.service.restart = try command(
       service, "service", "restart", default: config.service.restart, allowEmpty: false)
     config.service.stop = try command(service, "service", "stop", default: [], allowEmpty: true)
@@ -229,7 +257,8 @@ private struct TableReader {
       service, "service", "health_timeout_seconds", default: 120, range: 1...3600)
     config.service.healthIntervalSeconds = try integer(
       service, "service", "health_interval_seconds", default: 2, range: 1...600)
-    config.service.stableSeconds = try integer(service, "service", "stable_seconds", default: 10, range: 0...3600)
+    config.service.stableSeconds = try integer(
+      service, "service", "stable_seconds", default: 10, range: 0...3600)
 
     let retention = try section("retention", keys: ["keep"])
     config.retention.keep = try integer(retention, "retention", "keep", default: 3, range: 1...1000)
@@ -237,7 +266,8 @@ private struct TableReader {
     let humans = try section("humans", keys: ["proof", "allowed_signers", "approval_ttl_hours", "four_eyes"])
     config.humans.proof = try enumeration(humans, "humans", "proof", default: .tty)
     config.humans.allowedSigners = try string(humans, "humans", "allowed_signers", default: "allowed_signers")
-    config.humans.approvalTTLHours = try integer(humans, "humans", "approval_ttl_hours", default: 24, range: 1...720)
+    config.humans.approvalTTLHours = try integer(
+      humans, "humans", "approval_ttl_hours", default: 24, range: 1...720)
     config.humans.fourEyes = try boolean(humans, "humans", "four_eyes", default: false)
 
     let agent = try section("agent", keys: ["name"])
@@ -252,9 +282,12 @@ private struct TableReader {
     let parts = name.split(separator: ".", omittingEmptySubsequences: false)
     return !parts.isEmpty
       && parts.allSatisfy { part in
-        guard let first = part.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
+        guard let first = part.unicodeScalars.first,
+          first == "_" || (first.isASCII && first.properties.isAlphabetic)
         else { return false }
-        return part.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        return part.unicodeScalars.allSatisfy {
+          $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+        }
       }
   }
 }

@@ -142,7 +142,9 @@ public enum FileIO {
     guard lstat(path, &info) == 0 else { return }
     if (info.st_mode & S_IFMT) == S_IFDIR {
       for entry in try listDirectory(path) { try removeTree(path + "/" + entry) }
-      guard rmdir(path) == 0 else { throw A0Error(.operationFailed, "cannot remove \(path)", why: errnoText()) }
+      guard rmdir(path) == 0 else {
+        throw A0Error(.operationFailed, "cannot remove \(path)", why: errnoText())
+      }
     } else {
       guard unlink(path) == 0 || errno == ENOENT else {
         throw A0Error(.operationFailed, "cannot remove \(path)", why: errnoText())

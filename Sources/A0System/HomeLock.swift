@@ -49,7 +49,8 @@ public final class HomeLock {
         close(descriptor)
         let holder = holderDescription(path: path)
         throw A0Error(
-          .busy, "another a0 command is running", why: "\(holder) holds the lock on \(FileIO.parent(of: path))",
+          .busy, "another a0 command is running",
+          why: "\(holder) holds the lock on \(FileIO.parent(of: path))",
           next: waitSeconds > 0
             ? "It did not finish within \(Int(waitSeconds)) s; try again later"
             : "Wait for it to finish, or pass --wait SECONDS to wait for it")

@@ -47,13 +47,18 @@ public final class Journal {
         }
       }
       guard line.containsSubsequence(Self.stateAfterMarker) else { return true }
-      if let event = try? AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex), event.stateAfter != nil {
+      if let event = try? AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex), event.stateAfter != nil
+      {
         tail.lastStateEvent = event
         return false
       }
       return true
     }
-    if let last = tail.lastEvent { head = (last.seq, last.hash) } else if tail.damagedLastLine == nil { head = nil }
+    if let last = tail.lastEvent {
+      head = (last.seq, last.hash)
+    } else if tail.damagedLastLine == nil {
+      head = nil
+    }
     return tail
   }
 

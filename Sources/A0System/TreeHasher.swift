@@ -121,7 +121,9 @@ public enum TreeHasher {
   /// SHA-256 of one file, read in 1 MiB blocks.
   public static func hashFile(_ path: String, buffer: inout [UInt8]) throws(A0Error) -> String {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-    guard descriptor >= 0 else { throw A0Error(.operationFailed, "cannot open \(path)", why: FileIO.errnoText()) }
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot open \(path)", why: FileIO.errnoText())
+    }
     defer { close(descriptor) }
     var hasher = SHA256()
     while true {

@@ -7,7 +7,9 @@ import Testing
 
 private func newHome(_ scratch: ScratchDirectory) throws -> String {
   let home = scratch.path + "/home"
-  let result = try A0Binary.run(["init", "--upstream", "https://github.com/agent0ai/agent-zero.git", "--home", home])
+  let result = try A0Binary.run([
+    "init", "--upstream", "https://github.com/agent0ai/agent-zero.git", "--home", home,
+  ])
   #expect(result.status == 0, "\(result.stderr)")
   return home
 }
@@ -38,10 +40,13 @@ struct FoundationCommandsTests {
     #expect(TestHome.read(home + "/.billy/config.toml") == config)
   }
 
-  @Test("init refuses hostile upstreams and link names with exit 65 and creates nothing", arguments: [
-    ["--upstream", "--upload-pack=touch /tmp/x"], ["--upstream", "ext::sh -c id"], ["--upstream", "relative/path"],
-    ["--upstream", "/srv/x.git", "--name", "../escape"], ["--upstream", "/srv/x.git", "--name", ".billy"],
-  ])
+  @Test(
+    "init refuses hostile upstreams and link names with exit 65 and creates nothing",
+    arguments: [
+      ["--upstream", "--upload-pack=touch /tmp/x"], ["--upstream", "ext::sh -c id"],
+      ["--upstream", "relative/path"],
+      ["--upstream", "/srv/x.git", "--name", "../escape"], ["--upstream", "/srv/x.git", "--name", ".billy"],
+    ])
   func hostileInit(arguments: [String]) throws {
     let scratch = ScratchDirectory()
     let home = scratch.path + "/home"

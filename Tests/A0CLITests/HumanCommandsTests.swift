@@ -5,7 +5,8 @@ import A0TestSupport
 import Foundation
 import Testing
 
-private func home(_ scratch: ScratchDirectory, state: LifecycleState, authority: AuthorityLevel = .observer) throws
+private func home(_ scratch: ScratchDirectory, state: LifecycleState, authority: AuthorityLevel = .observer)
+  throws
   -> HomePaths
 {
   let paths = try TestHome.create(in: scratch.path)
@@ -19,7 +20,9 @@ struct HumanCommandsTests {
     (["confirm"], .complete), (["clear-failure"], .failed), (["reset", "--reason", "x"], .failedHard),
   ]
 
-  @Test("the agent (no terminal, --json) is refused with exit 3 and authority_required human", arguments: humanOnly)
+  @Test(
+    "the agent (no terminal, --json) is refused with exit 3 and authority_required human",
+    arguments: humanOnly)
   func agentRefused(arguments: [String], state: LifecycleState) throws {
     let scratch = ScratchDirectory()
     let paths = try home(scratch, state: state, authority: state == .failedHard ? .observer : .executor)
@@ -80,7 +83,8 @@ struct HumanCommandsTests {
 
 @Suite("Lock and concurrency")
 struct ConcurrencyTests {
-  @Test("eight humans clearing the same failure at once: one effect, one journal entry, the rest busy or no-op")
+  @Test(
+    "eight humans clearing the same failure at once: one effect, one journal entry, the rest busy or no-op")
   func eightAtOnce() throws {
     let scratch = ScratchDirectory()
     let paths = try TestHome.create(in: scratch.path)
@@ -124,7 +128,8 @@ struct ConcurrencyTests {
     let scratch = ScratchDirectory()
     let paths = try TestHome.create(in: scratch.path)
     try TestHome.put(paths, state: .failed)
-    let holder = try HomeLock.acquire(path: paths.lock, command: "a0 begin-staging v9.9", waitSeconds: 0, clock: SystemClock())
+    let holder = try HomeLock.acquire(
+      path: paths.lock, command: "a0 begin-staging v9.9", waitSeconds: 0, clock: SystemClock())
     let mutator = try A0Binary.run(["clear-failure", "--home", paths.root, "--json"])
     #expect(mutator.status == 4)
     #expect(mutator.json?["error"]?["code"] == "busy")

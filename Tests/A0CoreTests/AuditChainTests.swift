@@ -40,7 +40,8 @@ struct AuditChainTests {
   @Test("an edited field is caught at its line")
   func edited() {
     var lines = journal(5)
-    lines[2] = Array(String(decoding: lines[2], as: UTF8.self).replacingOccurrences(of: "\"n\":3", with: "\"n\":4").utf8)
+    lines[2] = Array(
+      String(decoding: lines[2], as: UTF8.self).replacingOccurrences(of: "\"n\":3", with: "\"n\":4").utf8)
     #expect(AuditEvent.verifyChain(lines.flatMap { $0 }, sha256: digest).firstError?.line == 3)
     #expect(AuditEvent.verifyChain(lines.flatMap { $0 }, sha256: digest).firstError?.error == .hashMismatch)
   }
@@ -72,7 +73,10 @@ struct AuditChainTests {
   @Test("a line appended by hand without a valid hash is caught")
   func appended() {
     var bytes = journal(3).flatMap { $0 }
-    bytes += Array(#"{"actor":"agent:x","details":{},"event_type":"approval_granted","hash":"00","prev_hash":"00","seq":4,"timestamp":"2026-01-01T00:00:00.000Z"}"#.utf8) + [10]
+    bytes +=
+      Array(
+        #"{"actor":"agent:x","details":{},"event_type":"approval_granted","hash":"00","prev_hash":"00","seq":4,"timestamp":"2026-01-01T00:00:00.000Z"}"#
+          .utf8) + [10]
     #expect(AuditEvent.verifyChain(bytes, sha256: digest).firstError?.line == 4)
   }
 
@@ -83,4 +87,3 @@ struct AuditChainTests {
     #expect(AuditEvent.verifyChain(lines.flatMap { $0 }, sha256: digest).firstError?.error == .notCanonical)
   }
 }
-

@@ -13,7 +13,9 @@ private func sound(_ state: LifecycleState) -> StateRecord {
   if state == .failed || state == .failedHard {
     record.lastFailure = FailureRecord(state: .staging, error: "boom", occurredAt: time)
   }
-  if state == .failedHard { record.locks = Locks(upgradeLocked: true, rollbackLocked: true, lockReason: "boom") }
+  if state == .failedHard {
+    record.locks = Locks(upgradeLocked: true, rollbackLocked: true, lockReason: "boom")
+  }
   return record
 }
 
@@ -87,7 +89,8 @@ struct InvariantTests {
     #expect(record.invariantViolations() == [.invalidTargetVersion("main; rm -rf /")])
   }
 
-  @Test("FAILED without an uncleared failure breaks invariant 7", arguments: [LifecycleState.failed, .failedHard])
+  @Test(
+    "FAILED without an uncleared failure breaks invariant 7", arguments: [LifecycleState.failed, .failedHard])
   func failureMissing(state: LifecycleState) {
     var record = sound(state)
     record.lastFailure = nil

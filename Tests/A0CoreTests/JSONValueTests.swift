@@ -22,20 +22,24 @@ struct JSONValueTests {
     #expect(value.canonicalString == "{\"Z\":3,\"e\u{301}\":2,\"f\":1}")
   }
 
-  @Test("parse and serialise round-trip", arguments: [
-    #"{"a":[1,2,{"b":null}],"c":"x\u00e9\ud83d\ude00"}"#, "[]", "{}", #""\/""#, "-0", "9223372036854775807",
-  ])
+  @Test(
+    "parse and serialise round-trip",
+    arguments: [
+      #"{"a":[1,2,{"b":null}],"c":"x\u00e9\ud83d\ude00"}"#, "[]", "{}", #""\/""#, "-0", "9223372036854775807",
+    ])
   func roundTrip(text: String) throws {
     let value = try JSONValue.parse(text)
     #expect(try JSONValue.parse(value.canonicalString) == value)
     #expect(try JSONValue.parse(value.prettyString) == value)
   }
 
-  @Test("malformed documents are refused", arguments: [
-    "", "{", "[1,]", #"{"a":1,"a":2}"#, "1.5", "1e3", "01", #""\x""#, "tru", #"{"a" 1}"#, "[1] [2]",
-    #""\ud800""#, "\"a\u{01}\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
-    "99999999999999999999",
-  ])
+  @Test(
+    "malformed documents are refused",
+    arguments: [
+      "", "{", "[1,]", #"{"a":1,"a":2}"#, "1.5", "1e3", "01", #""\x""#, "tru", #"{"a" 1}"#, "[1] [2]",
+      #""\ud800""#, "\"a\u{01}\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+      "99999999999999999999",
+    ])
   func malformed(text: String) {
     #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
   }

@@ -19,7 +19,8 @@ struct StateRecordTests {
   func seedNames() throws {
     let json = StateRecord.initial(at: time).json
     for field in [
-      "current_state", "entered_at", "previous_state", "authority_level", "observed_state", "active_operation",
+      "current_state", "entered_at", "previous_state", "authority_level", "observed_state",
+      "active_operation",
       "last_failure", "locks",
     ] {
       #expect(json[field] != nil, "\(field)")

@@ -43,14 +43,19 @@ struct TransitionTableTests {
     }
   }
 
-  @Test("state_corrupted and integrity_violation force FAILED_HARD from any state", arguments: LifecycleState.allCases)
+  @Test(
+    "state_corrupted and integrity_violation force FAILED_HARD from any state",
+    arguments: LifecycleState.allCases)
   func forced(from: LifecycleState) {
     #expect(TransitionTable.permits(from: from, to: .failedHard, reason: .stateCorrupted))
     #expect(TransitionTable.permits(from: from, to: .failedHard, reason: .integrityViolation))
-    #expect(TransitionTable.permits(from: from, to: .failedHard, reason: .rollbackFailed) == (from == .idle || from == .rollingBack))
+    #expect(
+      TransitionTable.permits(from: from, to: .failedHard, reason: .rollbackFailed)
+        == (from == .idle || from == .rollingBack))
   }
 
-  @Test("repeating the transition that produced the current state is a no-op", arguments: Array(expectedAllowed))
+  @Test(
+    "repeating the transition that produced the current state is a no-op", arguments: Array(expectedAllowed))
   func idempotent(pair: String) {
     let parts = pair.split(separator: ">").map(String.init)
     let to = LifecycleState(rawValue: parts[1])!
@@ -68,7 +73,10 @@ struct TransitionTableTests {
 
   @Test("active states are exactly STAGING, VALIDATING, PROMOTING and ROLLING_BACK")
   func activeStates() {
-    #expect(LifecycleState.allCases.filter(\.isOperationActive) == [.staging, .validating, .promoting, .rollingBack])
+    #expect(
+      LifecycleState.allCases.filter(\.isOperationActive) == [
+        .staging, .validating, .promoting, .rollingBack,
+      ])
   }
 
   @Test("reason codes include the seed's eight and the lifecycle's")
@@ -76,8 +84,10 @@ struct TransitionTableTests {
     let names = Set(ReasonCode.allCases.map(\.rawValue))
     for seed in [
       "approval_granted", "approval_denied", "validation_error", "integrity_violation", "operator_reset",
-      "retry_requested", "confirmation_received", "human_cleared_failure", "staging_completed", "staging_failed",
-      "validation_passed", "promotion_started", "health_check_passed", "health_check_failed", "rollback_completed",
+      "retry_requested", "confirmation_received", "human_cleared_failure", "staging_completed",
+      "staging_failed",
+      "validation_passed", "promotion_started", "health_check_passed", "health_check_failed",
+      "rollback_completed",
       "rollback_failed", "interrupted", "state_corrupted", "rollback_requested", "unauthorized_attempt",
     ] {
       #expect(names.contains(seed), "\(seed)")

@@ -88,7 +88,8 @@ struct HumanDecisionTests {
       version: "v1.0.0", builtAt: "2026-11-25T09:00:00.000Z", sourceURL: "/x", commitSHA: "abc",
       files: digest.files, treeHash: digest.treeHash, buildID: "b1", buildLogPath: nil, virtualenvHash: nil)
     try TestHome.write(build + "/manifest.json", manifest.json.prettyString)
-    try FileManager.default.createSymbolicLink(atPath: paths.root + "/app", withDestinationPath: ".billy/builds/b1/app")
+    try FileManager.default.createSymbolicLink(
+      atPath: paths.root + "/app", withDestinationPath: ".billy/builds/b1/app")
     let production = ProductionInfo(
       version: "v1.0.0", commitSHA: "abc", buildID: "b1", treeHash: digest.treeHash, deployedAt: "x")
     try TestHome.write(paths.versionFile, production.json.prettyString)
@@ -138,14 +139,18 @@ struct HumanDecisionTests {
       identity: { "bob" })
     #expect(try interactive.resolveCaller(for: "x", word: "confirm", state: state) == .human(identity: "bob"))
     let json = HumanProof(
-      config: config, terminal: FakeTerminal(isInteractive: true, answer: "confirm"), isJSON: true, identity: { "bob" })
-    #expect(try json.resolveCaller(for: "x", word: "confirm", state: state) == .agent(name: "agent-zero", level: .observer))
+      config: config, terminal: FakeTerminal(isInteractive: true, answer: "confirm"), isJSON: true,
+      identity: { "bob" })
+    #expect(
+      try json.resolveCaller(for: "x", word: "confirm", state: state)
+        == .agent(name: "agent-zero", level: .observer))
     let pipe = HumanProof(
       config: config, terminal: FakeTerminal(isInteractive: false, answer: "confirm"), isJSON: false,
       identity: { "bob" })
     #expect(!pipe.canPrompt)
     let wrong = HumanProof(
-      config: config, terminal: FakeTerminal(isInteractive: true, answer: "yes"), isJSON: false, identity: { "bob" })
+      config: config, terminal: FakeTerminal(isInteractive: true, answer: "yes"), isJSON: false,
+      identity: { "bob" })
     #expect(throws: A0Error.self) { try wrong.resolveCaller(for: "x", word: "confirm", state: state) }
   }
 }

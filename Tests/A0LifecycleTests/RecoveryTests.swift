@@ -21,7 +21,8 @@ struct RecoveryTests {
     ("STAGING without an operation", "STAGING-operation"),
   ]
 
-  @Test("a corrupt state.json sends the machine to FAILED_HARD, keeps the file, journals state_corrupted",
+  @Test(
+    "a corrupt state.json sends the machine to FAILED_HARD, keeps the file, journals state_corrupted",
     arguments: corruptVariants)
   func corruptState(label: String, variant: String) throws {
     let scratch = ScratchDirectory()
@@ -33,7 +34,8 @@ struct RecoveryTests {
       content = executor.json.prettyString.replacingOccurrences(of: "\"IDLE\"", with: "\"NAPPING\"")
     case "IDLE+operation":
       var record = executor
-      record.activeOperation = ActiveOperation(type: .upgrade, targetVersion: "v1.0.0", startedAt: record.enteredAt)
+      record.activeOperation = ActiveOperation(
+        type: .upgrade, targetVersion: "v1.0.0", startedAt: record.enteredAt)
       record.operationID = "op"
       content = record.json.prettyString
     case "STAGING-operation":
@@ -130,7 +132,10 @@ struct RecoveryTests {
     let paths = try TestHome.create(in: scratch.path)
     let handle = FileHandle(forWritingAtPath: paths.journal)!
     handle.seekToEndOfFile()
-    handle.write(Data((#"{"actor":"agent:x","details":{},"event_type":"approval_granted","hash":"00","prev_hash":"00","seq":2,"timestamp":"2026-01-01T00:00:00.000Z"}"# + "\n").utf8))
+    handle.write(
+      Data(
+        (#"{"actor":"agent:x","details":{},"event_type":"approval_granted","hash":"00","prev_hash":"00","seq":2,"timestamp":"2026-01-01T00:00:00.000Z"}"#
+          + "\n").utf8))
     handle.closeFile()
     let machine = try open(paths)
     #expect(machine.state.currentState == .failedHard)
@@ -141,7 +146,8 @@ struct RecoveryTests {
   func readersDoNotWrite() throws {
     let scratch = ScratchDirectory()
     let paths = try TestHome.create(in: scratch.path)
-    let holder = try HomeLock.acquire(path: paths.lock, command: "a0 holder", waitSeconds: 0, clock: SystemClock())
+    let holder = try HomeLock.acquire(
+      path: paths.lock, command: "a0 holder", waitSeconds: 0, clock: SystemClock())
     let before = TestHome.read(paths.journal)
     let machine = try Machine.openForReading(paths: paths, command: "a0 status")
     #expect(machine.state.currentState == .idle)

@@ -32,7 +32,10 @@ struct ConfigLoaderTests {
     ("[upstream]\nurl = \"/x\"\n[service]\nrestart = []\n", "service.restart"),
     ("[upstream]\nurl = \"/x\"\ntimeout_seconds = -1\n", "upstream.timeout_seconds"),
     ("[upstream]\nurl = \"/x\"\n[data]\nlinked_paths = [\"../outside/\"]\n", "data.linked_paths"),
-    ("[upstream]\nurl = \"/x\"\n[validation]\nimport_modules = [\"os; import sys\"]\n", "validation.import_modules"),
+    (
+      "[upstream]\nurl = \"/x\"\n[validation]\nimport_modules = [\"os; import sys\"]\n",
+      "validation.import_modules"
+    ),
     ("[upstream]\nurl = \"/x\"\n[humans]\nproof = \"password\"\n", "humans.proof"),
     ("[upstream\nurl = \"/x\"\n", "not valid TOML"),
   ]

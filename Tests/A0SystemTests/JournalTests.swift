@@ -12,7 +12,8 @@ struct JournalTests {
     let journal = Journal(path: scratch.path + "/log")
     let clock = ManualClock()
     for index in 1...300 {
-      let details: [String: JSONValue] = index % 100 == 0 ? ["state_after": ["n": .int(index)]] : ["n": .int(index)]
+      let details: [String: JSONValue] =
+        index % 100 == 0 ? ["state_after": ["n": .int(index)]] : ["n": .int(index)]
       try journal.append(eventType: "e", actor: "system", details: details, at: clock.now())
     }
     let tail = try Journal(path: journal.path).readTail()
@@ -29,10 +30,12 @@ struct JournalTests {
   func stateBehindOthers() throws {
     let scratch = ScratchDirectory()
     let journal = Journal(path: scratch.path + "/log")
-    try journal.append(eventType: "s", actor: "system", details: ["state_after": ["x": 1]], at: ManualClock().now())
+    try journal.append(
+      eventType: "s", actor: "system", details: ["state_after": ["x": 1]], at: ManualClock().now())
     let filler = String(repeating: "x", count: 1000)
     for _ in 0..<200 {
-      try journal.append(eventType: "e", actor: "system", details: ["pad": .string(filler)], at: ManualClock().now())
+      try journal.append(
+        eventType: "e", actor: "system", details: ["pad": .string(filler)], at: ManualClock().now())
     }
     let tail = try journal.readTail()
     #expect(tail.lastStateEvent?.seq == 1)
@@ -44,7 +47,8 @@ struct JournalTests {
     let scratch = ScratchDirectory()
     let journal = Journal(path: scratch.path + "/log")
     try journal.append(
-      eventType: "e", actor: "human:ané", details: ["url": "https://x/y", "q": "\"\n\u{01}"], at: ManualClock().now())
+      eventType: "e", actor: "human:ané", details: ["url": "https://x/y", "q": "\"\n\u{01}"],
+      at: ManualClock().now())
     try journal.append(eventType: "f", actor: "system", details: [:], at: ManualClock().now())
     let script = """
       import json, hashlib, sys
@@ -67,7 +71,8 @@ struct JournalTests {
   func tornTail() throws {
     let scratch = ScratchDirectory()
     let journal = Journal(path: scratch.path + "/log")
-    try journal.append(eventType: "e", actor: "system", details: ["state_after": [:]], at: ManualClock().now())
+    try journal.append(
+      eventType: "e", actor: "system", details: ["state_after": [:]], at: ManualClock().now())
     let good = try FileIO.read(journal.path)!
     let handle = FileHandle(forWritingAtPath: journal.path)!
     handle.seekToEndOfFile()
@@ -97,7 +102,9 @@ enum ProcessRunner {
     var stderr: String
   }
 
-  static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Result {
+  static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws
+    -> Result
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments

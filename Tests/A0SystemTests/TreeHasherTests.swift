@@ -17,7 +17,9 @@ struct TreeHasherTests {
       "app/sub/.git/keep": "nested .git is kept", "app/Ünï/cödé.txt": "unicode", "app/with space.txt": "s",
       "app/empty": "",
     ]
-    for (path, content) in files { try content.write(toFile: root + "/" + path, atomically: false, encoding: .utf8) }
+    for (path, content) in files {
+      try content.write(toFile: root + "/" + path, atomically: false, encoding: .utf8)
+    }
     try manager.createSymbolicLink(atPath: root + "/app/link-to-file", withDestinationPath: "a.py")
     try manager.createSymbolicLink(atPath: root + "/app/usr", withDestinationPath: "../.billy/shared/usr")
   }
@@ -43,7 +45,10 @@ struct TreeHasherTests {
     process.waitUntilExit()
     #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == digest.treeHash)
     #expect(digest.entries.map(\.path).contains("sub/.git/keep"))
-    #expect(!digest.entries.map(\.path).contains { $0.hasPrefix(".git/") || $0.hasPrefix(".venv/") || $0.contains("__pycache__") })
+    #expect(
+      !digest.entries.map(\.path).contains {
+        $0.hasPrefix(".git/") || $0.hasPrefix(".venv/") || $0.contains("__pycache__")
+      })
     #expect(digest.files["usr"] == Digest.sha256Hex(Array("../.billy/shared/usr".utf8)))
   }
 

@@ -21,11 +21,14 @@ public enum A0Binary {
     public var stderr: String
 
     /// The JSON document on stdout.
-    public var json: JSONValue? { try? JSONValue.parse(stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    public var json: JSONValue? {
+      try? JSONValue.parse(stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
   }
 
   /// Runs a0 with `arguments`, stdin from a pipe (so: not a terminal).
-  public static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws
+  public static func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:])
+    throws
     -> Result
   {
     try runProgram(path, arguments, stdin: stdin, environment: environment)
@@ -51,7 +54,9 @@ public enum A0Binary {
     "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
   }
 
-  static func runProgram(_ program: String, _ arguments: [String], stdin: String, environment: [String: String])
+  static func runProgram(
+    _ program: String, _ arguments: [String], stdin: String, environment: [String: String]
+  )
     throws -> Result
   {
     let running = try RunningProcess(program, arguments, stdin: stdin, environment: environment)

@@ -39,7 +39,8 @@ public final class ScratchDirectory {
   public init(_ label: String = "a0test") {
     var template = Array("/tmp/\(label)-XXXXXX".utf8CString)
     let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    path = made.map { String(cString: $0) } ?? "/tmp/\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    path =
+      made.map { String(cString: $0) } ?? "/tmp/\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     if made == nil { _ = mkdir(path, 0o755) }
   }
 
@@ -58,7 +59,9 @@ public enum TestHome {
   }
 
   /// A sound record in `state`, with whatever that state requires.
-  public static func record(_ state: LifecycleState, at time: Timestamp, authority: AuthorityLevel = .observer)
+  public static func record(
+    _ state: LifecycleState, at time: Timestamp, authority: AuthorityLevel = .observer
+  )
     -> StateRecord
   {
     var record = StateRecord(currentState: state, enteredAt: time, authorityLevel: authority)
@@ -102,7 +105,8 @@ public enum TestHome {
     return written
   }
 
-  public static func put(_ paths: HomePaths, state: LifecycleState, authority: AuthorityLevel = .observer) throws
+  public static func put(_ paths: HomePaths, state: LifecycleState, authority: AuthorityLevel = .observer)
+    throws
     -> StateRecord
   {
     let clock = ManualClock()
