@@ -82,17 +82,24 @@ public final class HomeLock {
     var info: [String: JSONValue] = ["pid": .int(Int64(getpid())), "command": .string(command)]
     info["child_process_groups"] = .array(children.map { .int(Int64($0)) })
     let bytes = JSONValue.object(info).canonicalBytes + [UInt8(ascii: "\n")]
-    _ = ftruncate(descriptor, 0)
+    // Overwrite, then cut to length: a reader never sees an empty file.
     _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress!, $0.count, 0) }
+    _ = ftruncate(descriptor, off_t(bytes.count))
   }
 
   /// What the lock file says about its holder, for "busy" messages.
   public static func holderDescription(path: String) -> String {
-    guard let bytes = try? FileIO.read(path), let info = try? JSONValue.parse(bytes),
-      let pid = info["pid"]?.intValue
-    else { return "another process" }
-    let command = info["command"]?.stringValue ?? "a0"
-    return "pid \(pid) (`\(command)`)"
+    // The holder writes its name just after taking the lock; give it a moment.
+    for attempt in 0..<10 {
+      if let bytes = try? FileIO.read(path), let info = try? JSONValue.parse(bytes),
+        let pid = info["pid"]?.intValue
+      {
+        let command = info["command"]?.stringValue ?? "a0"
+        return "pid \(pid) (`\(command)`)"
+      }
+      if attempt < 9 { usleep(20_000) }
+    }
+    return "another process"
   }
 
   /// Process groups the previous holder recorded (read before rewriting).
