@@ -25,10 +25,11 @@ let package = Package(
       ]
     ),
     .target(name: "A0Core"),
+    .target(name: "CA0Shims"),
     .target(
       name: "A0System",
       dependencies: [
-        "A0Core",
+        "A0Core", "CA0Shims",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]

@@ -16,8 +16,9 @@ public struct A0Command: ParsableCommand {
         6 approval missing    7 upstream unreachable  64 usage   65 bad input
       """,
     subcommands: [
-      Init.self, Status.self, ExplainState.self, History.self, Audit.self, ClearFailure.self, Confirm.self,
-      Reset.self,
+      Init.self, Status.self, ExplainState.self, History.self, Audit.self, CheckUpdates.self,
+      RequestUpgrade.self, PendingApprovals.self, Approve.self, Deny.self, Confirm.self, ClearFailure.self,
+      Reset.self, Grant.self, Revoke.self,
     ]
   )
 

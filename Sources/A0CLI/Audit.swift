@@ -23,7 +23,7 @@ struct AuditVerify: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    try Runner.run("audit verify", global) { context throws(A0Error) in
+    try Runner.run("audit verify", global) { context in
       let paths = try context.paths()
       let verification = try Journal(path: paths.journal).verify()
       if let (line, error) = verification.firstError {

@@ -19,11 +19,12 @@ struct ClearFailure: ParsableCommand {
   var reason: String = ""
 
   func run() throws {
-    try Runner.run("clear-failure", global) { context throws(A0Error) in
+    try Runner.run("clear-failure", global) { context in
       let machine = try context.openForMutation("clear-failure")
       let failure = machine.state.lastFailure?.error ?? "the failure"
-      let caller = try HumanGate.requireHuman(
-        machine, context, command: "clear-failure", action: "Clear: \(failure)", word: "clear-failure"
+      let caller = try AuthorityGate.requireHuman(
+        machine, context, command: "clear-failure", arguments: ["--reason", reason],
+        action: "Clear: \(failure)", word: "clear-failure"
       ) { () throws(A0Error) in
         try machine.checkTransition(to: .idle, reason: .humanClearedFailure, allowedFrom: [.failed])
       }

@@ -42,6 +42,12 @@ struct CommandContext {
 
   func proof(_ machine: Machine) -> HumanProof {
     HumanProof(
-      config: machine.config, terminal: terminal, isJSON: options.json, identity: LoginIdentity.current)
+      config: machine.config, paths: machine.paths, terminal: terminal, isJSON: options.json,
+      offer: ProofOffer(keyFile: options.key.map(absolute), signatureFile: options.signature.map(absolute)),
+      identity: LoginIdentity.current)
+  }
+
+  func absolute(_ path: String) -> String {
+    HomePaths.absolutePath(path, relativeTo: FileIO.currentDirectory())
   }
 }

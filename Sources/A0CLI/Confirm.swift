@@ -18,11 +18,11 @@ struct Confirm: ParsableCommand {
   var reason: String = ""
 
   func run() throws {
-    try Runner.run("confirm", global) { context throws(A0Error) in
+    try Runner.run("confirm", global) { context in
       let machine = try context.openForMutation("confirm")
       let version = ProductionInfo.read(machine.paths)?.version
-      let caller = try HumanGate.requireHuman(
-        machine, context, command: "confirm",
+      let caller = try AuthorityGate.requireHuman(
+        machine, context, command: "confirm", arguments: ["--reason", reason],
         action: "Confirm \(version ?? "the completed operation") as known-good.", word: version ?? "confirm"
       ) { () throws(A0Error) in
         try machine.checkTransition(to: .idle, reason: .confirmationReceived, allowedFrom: [.complete])

@@ -15,7 +15,7 @@ struct ExplainState: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    try Runner.run("explain-state", global) { context throws(A0Error) in
+    try Runner.run("explain-state", global) { context in
       let machine = try context.openForReading("explain-state")
       return ExplainOutput(state: machine.state)
     }

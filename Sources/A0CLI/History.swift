@@ -21,7 +21,7 @@ struct History: ParsableCommand {
   }
 
   func run() throws {
-    try Runner.run("history", global) { context throws(A0Error) in
+    try Runner.run("history", global) { context in
       let machine = try context.openForReading("history")
       return HistoryOutput(events: try machine.journal.lastEvents(limit: limit))
     }

@@ -1,21 +1,48 @@
 import A0Core
 import A0Lifecycle
 
-/// The authority step of a human-only command, in the order of DESIGN.md §5.
-enum HumanGate {
+/// The authority step of a command, in the order of DESIGN.md §5.
+enum AuthorityGate {
   /// Resolves the caller and checks it is a human. When a human can be
   /// prompted, the state is checked first, so nobody types a confirmation
   /// for a command that cannot run; the error order stays that of the table
   /// for everyone else.
+  ///
+  /// `payload` is what a signature must cover; by default the command
+  /// payload over this command, its arguments and the journal head.
   static func requireHuman(
-    _ machine: Machine, _ context: CommandContext, command: String, action: String, word: String,
+    _ machine: Machine, _ context: CommandContext, command: String, arguments: [String], action: String,
+    word: String, payload: String? = nil, stateCheck: () throws(A0Error) -> Void
+  ) throws -> Caller {
+    try require(
+      .human, machine, context, command: command, arguments: arguments, action: action, word: word,
+      payload: payload, stateCheck: stateCheck)
+  }
+
+  /// The same for commands an executor agent may run: a human proves it
+  /// only when the agent's authority is not enough.
+  static func require(
+    _ required: RequiredAuthority, _ machine: Machine, _ context: CommandContext, command: String,
+    arguments: [String], action: String, word: String, payload: String? = nil,
     stateCheck: () throws(A0Error) -> Void
-  ) throws(A0Error) -> Caller {
+  ) throws -> Caller {
     let proof = context.proof(machine)
+    try proof.checkOfferFitsMode()
+    let signed =
+      payload
+      ?? CommandPayload.text(
+        home: machine.paths.root, command: command, arguments: arguments,
+        journalHead: machine.journal.head?.hash ?? AuditEvent.genesisHash)
+    if context.options.printPayload {
+      // Thrown, not returned: the command must stop before any change.
+      throw PayloadRequest(payload: signed)
+    }
+    if !proof.offer.isPresent && required.isSatisfied(by: machine.agentCaller) {
+      return machine.agentCaller
+    }
     if proof.canPrompt { try stateCheck() }
-    let caller = try proof.resolveCaller(for: action, word: word, state: machine.state)
-    try machine.authorize(caller, needs: .human, command: command)
-    return caller
+    let outcome = try proof.resolve(action: action, word: word, payload: signed)
+    return try machine.authorize(outcome, needs: required, command: command)
   }
 }
 

@@ -24,7 +24,7 @@ struct Init: ParsableCommand {
   var name: String = "agent-zero"
 
   func run() throws {
-    try Runner.run("init", global) { context throws(A0Error) in
+    try Runner.run("init", global) { context in
       let root = HomePaths.absolutePath(
         global.home ?? context.environment["A0_HOME"] ?? FileIO.currentDirectory(),
         relativeTo: FileIO.currentDirectory())

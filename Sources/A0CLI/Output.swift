@@ -23,6 +23,22 @@ struct GlobalOptions: ParsableArguments {
 
   @Option(name: .long, help: "Seconds to wait for another a0 command to finish (mutating commands only).")
   var wait: Double = 0
+
+  @Option(name: .long, help: "ssh-signature mode: prove you are a human by signing with this private key.")
+  var key: String?
+
+  @Option(
+    name: .long, help: "ssh-signature mode: prove you are a human with this signature (see --print-payload).")
+  var signature: String?
+
+  @Flag(name: .long, help: "ssh-signature mode: print what to sign for this command, and change nothing.")
+  var printPayload = false
+}
+
+/// Thrown by a command asked for `--print-payload`: the Runner prints it
+/// and the command stops before changing anything.
+struct PayloadRequest: Error {
+  let payload: String
 }
 
 /// Runs one command body and turns its result or error into output and
@@ -42,6 +58,15 @@ enum Runner {
       } else {
         let text = output.text
         FileHandleOutput.standardOutput.write(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n")
+      }
+    } catch let request as PayloadRequest {
+      if options.json {
+        let envelope: JSONValue = [
+          "status": "success", "command": .string(command), "data": ["payload": .string(request.payload)],
+        ]
+        FileHandleOutput.standardOutput.write(envelope.canonicalString + "\n")
+      } else {
+        FileHandleOutput.standardOutput.write(request.payload)
       }
     } catch let error as A0Error {
       report(error, command: command, json: options.json)

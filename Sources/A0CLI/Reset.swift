@@ -25,10 +25,10 @@ struct Reset: ParsableCommand {
   }
 
   func run() throws {
-    try Runner.run("reset", global) { context throws(A0Error) in
+    try Runner.run("reset", global) { context in
       let machine = try context.openForMutation("reset")
-      let caller = try HumanGate.requireHuman(
-        machine, context, command: "reset",
+      let caller = try AuthorityGate.requireHuman(
+        machine, context, command: "reset", arguments: ["--reason", reason],
         action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
         word: "reset"
       ) { () throws(A0Error) in

@@ -16,7 +16,7 @@ struct Status: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    try Runner.run("status", global) { context throws(A0Error) in
+    try Runner.run("status", global) { context in
       let machine = try context.openForReading("status")
       return StatusOutput(
         paths: machine.paths, state: machine.state, production: ProductionInfo.read(machine.paths),

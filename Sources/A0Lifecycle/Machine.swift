@@ -18,6 +18,8 @@ public final class Machine {
   public private(set) var lock: HomeLock?
   /// What recovery found and did, for the command's output.
   public internal(set) var recoveryNotes: [String] = []
+  /// How the human of this command proved it; journaled with each of its events.
+  public internal(set) var proofEvidence: [String: JSONValue]?
 
   init(paths: HomePaths, config: Config, clock: any Clock, state: StateRecord, lock: HomeLock?) {
     self.paths = paths
@@ -198,6 +200,7 @@ public final class Machine {
         next: "This is a bug in a0; nothing was written")
     }
     var fields = details
+    if actor.hasPrefix("human:"), let proofEvidence { fields["proof"] = .object(proofEvidence) }
     fields["state_after"] = next.withoutAuditReference.stateAfterJSON
     let event = try journal.append(eventType: eventType, actor: actor, details: fields, at: clock.now())
     var written = next

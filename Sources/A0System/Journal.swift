@@ -76,6 +76,18 @@ public final class Journal {
     return events.reversed()
   }
 
+  /// Every verifiable event with `seq >= first`, oldest first, read from
+  /// the end (the recent past is what approvals and grants look at).
+  public func events(from first: Int64) throws(A0Error) -> [AuditEvent] {
+    var events: [AuditEvent] = []
+    try forEachLineBackwards { line, _ in
+      guard let event = try? AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex) else { return true }
+      if event.seq >= first { events.append(event) }
+      return event.seq > first
+    }
+    return events.reversed()
+  }
+
   /// Calls `body` with each complete line from the last to the first, until
   /// it returns false. `tornCount` is the number of bytes after the last newline.
   private func forEachLineBackwards(_ body: ([UInt8], Int) throws(A0Error) -> Bool) throws(A0Error) {

@@ -62,7 +62,7 @@ struct JournalTests {
           prev = digest
       print("ok")
       """
-    let result = try ProcessRunner.run(["python3", "-c", script, journal.path])
+    let result = try TestProcess.run(["python3", "-c", script, journal.path])
     #expect(result.status == 0)
     #expect(result.stdout == "ok\n")
   }
@@ -95,7 +95,7 @@ struct JournalTests {
 }
 
 /// Runs a program and collects its output, for tests.
-enum ProcessRunner {
+enum TestProcess {
   struct Result {
     var status: Int32
     var stdout: String

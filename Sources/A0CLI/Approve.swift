@@ -1,0 +1,102 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import ArgumentParser
+
+struct Approve: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Approve a pending request (human only).",
+    discussion: """
+      The approval binds request id, version, commit SHA, requester and approver; it can be used for
+      one staging, until humans.approval_ttl_hours after now. With humans.four_eyes = true nobody
+      approves their own request. In ssh-signature mode, sign with --key, or print the payload with
+      --print-payload, sign it elsewhere (`ssh-keygen -Y sign -n a0`) and pass --signature.
+
+        $ a0 approve v1.1.0
+        $ a0 approve req-20261125t090000000z-1a2b3c4d --key ~/.ssh/id_ed25519
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "A request id, or a version with a single pending request.")
+  var request: String
+
+  @Option(help: "A note for the journal.")
+  var reason: String = ""
+
+  @Flag(help: "Approve a request that is a downgrade, deliberately.")
+  var downgrade = false
+
+  func run() throws {
+    try Runner.run("approve", global) { context in
+      try Decide.run(context, reference: request, approve: true, reason: reason, downgrade: downgrade)
+    }
+  }
+}
+
+struct Deny: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Deny a pending request (human only).",
+    discussion: """
+        $ a0 deny v1.2.0 --reason "breaks our plugins"
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(help: "A request id, or a version with a single pending request.")
+  var request: String
+
+  @Option(help: "Why; journaled. Required.")
+  var reason: String
+
+  func validate() throws {
+    guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw ValidationError("--reason must say why the request is denied")
+    }
+  }
+
+  func run() throws {
+    try Runner.run("deny", global) { context in
+      try Decide.run(context, reference: request, approve: false, reason: reason, downgrade: false)
+    }
+  }
+}
+
+enum Decide {
+  static func run(
+    _ context: CommandContext, reference: String, approve: Bool, reason: String, downgrade: Bool
+  )
+    throws -> any CommandOutput
+  {
+    let command = approve ? "approve" : "deny"
+    if !ApprovalRecord.isValidRequestID(reference) { _ = try parseVersion(reference) }
+    let machine = try context.openForMutation(command)
+    let record = try UpgradeRequests.find(machine, reference: reference)
+    let caller = try AuthorityGate.requireHuman(
+      machine, context, command: command, arguments: [reference, "--reason", reason],
+      action: record.map {
+        "\(approve ? "Approve" : "Deny") \($0.kind.rawValue) to \($0.version) at \($0.commitSHA) (requested by \($0.requester))."
+      } ?? "\(approve ? "Approve" : "Deny") \(reference).",
+      word: record?.version ?? reference,
+      payload: record?.signingPayload(approve: approve, home: machine.paths.root)
+    ) {}
+    let decided = try UpgradeRequests.decide(
+      machine, record: record, reference: reference, approve: approve, caller: caller, reason: reason,
+      allowDowngrade: downgrade, evidence: machine.proofEvidence ?? ["mode": "none"])
+    return DecisionOutput(record: decided)
+  }
+}
+
+struct DecisionOutput: CommandOutput {
+  let record: ApprovalRecord
+
+  var json: JSONValue { record.json }
+
+  var text: String {
+    guard let decision = record.decision else { return "" }
+    return decision.approved
+      ? "Approved \(record.version) at \(record.commitSHA) (\(record.requestID)) by \(decision.by), "
+        + "usable once until \(decision.expiresAt?.iso8601 ?? "?").\nNext: `a0 begin-staging \(record.version)`.\n"
+      : "Denied \(record.version) (\(record.requestID)) by \(decision.by).\n"
+  }
+}

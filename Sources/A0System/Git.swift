@@ -1,0 +1,71 @@
+import A0Core
+
+/// git, modelled: every invocation built here, as an argument array, with
+/// `--` before user values, a scrubbed environment and a timeout.
+public struct Git: Sendable {
+  public let runner: any CommandRunning
+  public let timeoutSeconds: Double
+
+  public init(runner: any CommandRunning = ProcessRunner(), timeoutSeconds: Double) {
+    self.runner = runner
+    self.timeoutSeconds = timeoutSeconds
+  }
+
+  /// Never prompt (no terminal, no askpass).
+  public static var environment: [String: String] {
+    ProcessEnvironment.minimal(extra: [
+      "GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
+    ])
+  }
+
+  /// Transports are allow-listed: `ext::` (which runs a command) and any
+  /// other exotic helper are refused whatever the URL says.
+  public static let safetyOptions = [
+    "-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "protocol.http.allow=always",
+    "-c", "protocol.ssh.allow=always", "-c", "protocol.git.allow=always", "-c", "protocol.file.allow=always",
+    "-c", "credential.helper=",
+  ]
+
+  /// `git ls-remote --tags -- URL`: every tag with the commit it names,
+  /// annotated tags peeled (`^{}`).
+  public func remoteTags(url: String) throws(A0Error) -> [String: String] {
+    let result = try runner.run(
+      CommandLineSpec(
+        ["git"] + Self.safetyOptions + ["ls-remote", "--tags", "--", url], environment: Self.environment,
+        timeoutSeconds: timeoutSeconds))
+    if result.timedOut {
+      throw A0Error(
+        .upstreamUnreachable, "the upstream did not answer within \(Int(timeoutSeconds)) s", why: url,
+        next: "Check the network and the URL in [upstream] url, or raise upstream.timeout_seconds")
+    }
+    guard result.succeeded else {
+      throw A0Error(
+        .upstreamUnreachable, "cannot list the upstream's tags", why: result.tail(lines: 5),
+        next: "Check the network and the URL in [upstream] url")
+    }
+    return Self.parseTags(result.stdoutText)
+  }
+
+  /// Parses `ls-remote` output; a peeled line (`^{}`) wins over its tag object.
+  public static func parseTags(_ text: String) -> [String: String] {
+    var direct: [String: String] = [:]
+    var peeled: [String: String] = [:]
+    for line in text.split(separator: "\n") {
+      let parts = line.split(separator: "\t", maxSplits: 1)
+      guard parts.count == 2, isSHA(String(parts[0])), parts[1].hasPrefix("refs/tags/") else { continue }
+      var name = String(parts[1].dropFirst("refs/tags/".count))
+      if name.hasSuffix("^{}") {
+        name.removeLast(3)
+        peeled[name] = String(parts[0])
+      } else {
+        direct[name] = String(parts[0])
+      }
+    }
+    return direct.merging(peeled) { _, peeledSHA in peeledSHA }
+  }
+
+  public static func isSHA(_ text: String) -> Bool {
+    (text.utf8.count == 40 || text.utf8.count == 64)
+      && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+  }
+}

@@ -1,0 +1,286 @@
+import A0Core
+import CA0Shims
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One external command: an argument array, never a shell string.
+public struct CommandLineSpec: Sendable {
+  public var arguments: [String]
+  public var environment: [String: String]
+  public var workingDirectory: String?
+  public var timeoutSeconds: Double
+  public var standardInput: [UInt8]
+  /// Bytes of stdout and of stderr kept (the tail); the rest is counted, not kept.
+  public var outputLimit: Int
+
+  public init(
+    _ arguments: [String], environment: [String: String] = ProcessEnvironment.minimal(),
+    workingDirectory: String? = nil, timeoutSeconds: Double, standardInput: [UInt8] = [],
+    outputLimit: Int = 1 << 20
+  ) {
+    self.arguments = arguments
+    self.environment = environment
+    self.workingDirectory = workingDirectory
+    self.timeoutSeconds = timeoutSeconds
+    self.standardInput = standardInput
+    self.outputLimit = outputLimit
+  }
+
+  /// For logs: each argument quoted when it needs it. Never executed.
+  public var display: String {
+    arguments.map { argument in
+      argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:@+,".contains($0) } && !argument.isEmpty
+        ? argument : "'" + argument.replacingAll("'", with: "'\\''") + "'"
+    }.joined(separator: " ")
+  }
+}
+
+public struct ProcessResult: Sendable {
+  public var status: Int32
+  public var signal: Int32?
+  public var timedOut: Bool
+  public var stdout: [UInt8]
+  public var stderr: [UInt8]
+  public var durationMilliseconds: Int64
+
+  public var succeeded: Bool { status == 0 && signal == nil && !timedOut }
+  public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+  public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+
+  /// The last lines of the combined output, for error messages and reports.
+  public func tail(lines count: Int = 20) -> String {
+    let text = (stderrText.isEmpty ? stdoutText : stdoutText + stderrText)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    while lines.last?.isEmpty == true { lines.removeLast() }
+    return lines.suffix(count).joined(separator: "\n")
+  }
+}
+
+/// Environments handed to children: built from nothing, so secrets and
+/// hostile variables (GIT_ASKPASS, LD_PRELOAD, PYTHONPATH…) never leak in.
+public enum ProcessEnvironment {
+  public static func minimal(extra: [String: String] = [:]) -> [String: String] {
+    var result: [String: String] = ["LC_ALL": "C", "LANG": "C"]
+    for key in ["PATH", "HOME", "TMPDIR", "USER", "LOGNAME", "SSH_AUTH_SOCK"] {
+      if let value = getenv(key) { result[key] = String(cString: value) }
+    }
+    if result["PATH"] == nil { result["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+    for (key, value) in extra { result[key] = value }
+    return result
+  }
+}
+
+/// Anything that runs external commands; tests may inject another.
+public protocol CommandRunning: Sendable {
+  func run(_ command: CommandLineSpec) throws(A0Error) -> ProcessResult
+}
+
+/// Runs commands in their own process group, with a deadline after which
+/// the whole group is terminated (SIGTERM, then SIGKILL), so no grandchild
+/// outlives a timeout.
+public struct ProcessRunner: CommandRunning {
+  /// Called with each child's process group while it runs (and with nil
+  /// after), so a lock holder can record it for recovery.
+  public var onStart: (@Sendable (Int32?) -> Void)?
+  public var killGroupOnExit: Bool
+
+  public init(killGroupOnExit: Bool = true, onStart: (@Sendable (Int32?) -> Void)? = nil) {
+    self.killGroupOnExit = killGroupOnExit
+    self.onStart = onStart
+  }
+
+  public func run(_ command: CommandLineSpec) throws(A0Error) -> ProcessResult {
+    guard let program = command.arguments.first, !program.isEmpty else {
+      throw A0Error(.badInput, "an empty command cannot be run")
+    }
+    let started = monotonicMilliseconds()
+    var inputPipe: [Int32] = [-1, -1]
+    var outputPipe: [Int32] = [-1, -1]
+    var errorPipe: [Int32] = [-1, -1]
+    guard a0_pipe_cloexec(&inputPipe) == 0, a0_pipe_cloexec(&outputPipe) == 0,
+      a0_pipe_cloexec(&errorPipe) == 0
+    else { throw A0Error(.operationFailed, "cannot create pipes", why: FileIO.errnoText()) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+    if let directory = command.workingDirectory {
+      a0_spawn_addchdir(&actions, directory)
+    }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaultSignals = sigset_t()
+    sigemptyset(&defaultSignals)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaultSignals, signal) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(
+      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+    let argv = command.arguments.map { strdup($0) } + [nil]
+    let envp = command.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawnStatus = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+    close(inputPipe[0])
+    close(outputPipe[1])
+    close(errorPipe[1])
+    guard spawnStatus == 0 else {
+      close(inputPipe[1])
+      close(outputPipe[0])
+      close(errorPipe[0])
+      throw A0Error(
+        .operationFailed, "cannot start \(program)", why: FileIO.errnoText(spawnStatus),
+        next: "Check that \(program) is installed and on PATH")
+    }
+    onStart?(pid)
+    defer { onStart?(nil) }
+
+    let deadline = started + Int64(command.timeoutSeconds * 1000)
+    var collector = OutputCollector(limit: command.outputLimit)
+    var timedOut = false
+    var input = command.standardInput[...]
+    var inputOpen = true
+    if input.isEmpty {
+      close(inputPipe[1])
+      inputOpen = false
+    } else {
+      _ = fcntl(inputPipe[1], F_SETFL, fcntl(inputPipe[1], F_GETFL) | O_NONBLOCK)
+    }
+    var openOutputs = 2
+    var termSentAt: Int64?
+    while openOutputs > 0 {
+      let now = monotonicMilliseconds()
+      if now >= deadline && termSentAt == nil {
+        timedOut = true
+        kill(-pid, SIGTERM)
+        termSentAt = now
+      }
+      if let sent = termSentAt, now >= sent + 2000 {
+        kill(-pid, SIGKILL)
+      }
+      var descriptors = [
+        pollfd(fd: outputPipe[0], events: Int16(POLLIN), revents: 0),
+        pollfd(fd: errorPipe[0], events: Int16(POLLIN), revents: 0),
+        pollfd(fd: inputOpen ? inputPipe[1] : -1, events: Int16(POLLOUT), revents: 0),
+      ]
+      let wait = termSentAt != nil ? 100 : Int32(max(1, min(deadline - now, 200)))
+      let ready = poll(&descriptors, 3, wait)
+      if ready < 0 && errno != EINTR { break }
+      for index in 0..<2 where descriptors[index].revents != 0 {
+        let descriptor = index == 0 ? outputPipe[0] : errorPipe[0]
+        if !collector.read(from: descriptor, isError: index == 1) {
+          descriptors[index].fd = -1
+          close(descriptor)
+          if index == 0 { outputPipe[0] = -1 } else { errorPipe[0] = -1 }
+          openOutputs -= 1
+        }
+      }
+      if inputOpen && descriptors[2].revents != 0 {
+        let written = input.withUnsafeBytes { write(inputPipe[1], $0.baseAddress!, min($0.count, 65536)) }
+        if written > 0 { input = input.dropFirst(written) }
+        if written < 0 && errno != EAGAIN && errno != EINTR || input.isEmpty {
+          close(inputPipe[1])
+          inputOpen = false
+        }
+      }
+      // A child that exits while a grandchild keeps the pipes open must not
+      // hang a0: once the child is gone, stop reading after a short grace.
+      if openOutputs > 0, ready == 0, childHasExited(pid) {
+        if killGroupOnExit { kill(-pid, SIGKILL) } else { break }
+      }
+    }
+    if inputOpen { close(inputPipe[1]) }
+    if outputPipe[0] >= 0 { close(outputPipe[0]) }
+    if errorPipe[0] >= 0 { close(errorPipe[0]) }
+
+    var status: Int32 = 0
+    while true {
+      let now = monotonicMilliseconds()
+      if now >= deadline && termSentAt == nil {
+        timedOut = true
+        kill(-pid, SIGTERM)
+        termSentAt = now
+      }
+      if let sent = termSentAt, now >= sent + 2000 { kill(-pid, SIGKILL) }
+      let result = waitpid(pid, &status, WNOHANG)
+      if result == pid { break }
+      if result < 0 && errno != EINTR { break }
+      usleep(10_000)
+    }
+    if killGroupOnExit || timedOut { kill(-pid, SIGKILL) }
+    let exitStatus: Int32
+    var signal: Int32?
+    if status & 0x7F == 0 {
+      exitStatus = (status >> 8) & 0xFF
+    } else {
+      signal = status & 0x7F
+      exitStatus = 128 + (status & 0x7F)
+    }
+    return ProcessResult(
+      status: exitStatus, signal: signal, timedOut: timedOut, stdout: collector.stdout,
+      stderr: collector.stderr,
+      durationMilliseconds: monotonicMilliseconds() - started)
+  }
+
+  private func childHasExited(_ pid: pid_t) -> Bool {
+    var info = siginfo_t()
+    return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0
+      && info._sifields._sigchld.si_pid == pid
+  }
+}
+
+public func monotonicMilliseconds() -> Int64 {
+  var spec = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &spec)
+  return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+}
+
+/// Keeps the tail of each stream within a limit.
+struct OutputCollector {
+  let limit: Int
+  var stdout: [UInt8] = []
+  var stderr: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 65536)
+
+  init(limit: Int) { self.limit = limit }
+
+  /// Reads what is available; false at end of stream.
+  mutating func read(from descriptor: Int32, isError: Bool) -> Bool {
+    let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
+    if count < 0 { return errno == EINTR || errno == EAGAIN }
+    if count == 0 { return false }
+    if isError {
+      append(&stderr, count)
+    } else {
+      append(&stdout, count)
+    }
+    return true
+  }
+
+  private func append(_ target: inout [UInt8], _ count: Int) {
+    target.append(contentsOf: buffer[0..<count])
+    if target.count > limit * 2 { target.removeFirst(target.count - limit) }
+  }
+
+  // Trim once more at the end so results never exceed the limit.
+  var trimmedStdout: [UInt8] { Array(stdout.suffix(limit)) }
+}
+
+extension String {
+  func replacingAll(_ target: String, with replacement: String) -> String {
+    split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+  }
+}
