@@ -18,8 +18,8 @@ struct Approve: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "A request id, or a version with a single pending request.")
-  var request: String
+  @Argument(parsing: .allUnrecognized, help: "A request id, or a version with a single pending request.")
+  var request: [String] = []
 
   @Option(help: "A note for the journal.")
   var reason: String = ""
@@ -29,7 +29,9 @@ struct Approve: ParsableCommand {
 
   func run() throws {
     try Runner.run("approve", global) { context in
-      try Decide.run(context, reference: request, approve: true, reason: reason, downgrade: downgrade)
+      try Decide.run(
+        context, reference: try singleValue(request, name: "request"), approve: true, reason: reason,
+        downgrade: downgrade)
     }
   }
 }
@@ -43,8 +45,8 @@ struct Deny: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "A request id, or a version with a single pending request.")
-  var request: String
+  @Argument(parsing: .allUnrecognized, help: "A request id, or a version with a single pending request.")
+  var request: [String] = []
 
   @Option(help: "Why; journaled. Required.")
   var reason: String
@@ -57,7 +59,9 @@ struct Deny: ParsableCommand {
 
   func run() throws {
     try Runner.run("deny", global) { context in
-      try Decide.run(context, reference: request, approve: false, reason: reason, downgrade: false)
+      try Decide.run(
+        context, reference: try singleValue(request, name: "request"), approve: false, reason: reason,
+        downgrade: false)
     }
   }
 }

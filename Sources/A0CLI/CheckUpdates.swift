@@ -74,6 +74,20 @@ struct UpdatesOutput: CommandOutput {
   }
 }
 
+/// The one positional value of a command that takes a version. Collected
+/// with `.allUnrecognized`, so that hostile values shaped like options
+/// (`--upload-pack=x`) are judged as what they claim to be — a version —
+/// and refused as bad input (65) like any other bad version.
+func singleValue(_ raw: [String], name: String) throws -> String {
+  let values = raw.filter { $0 != "--" }
+  guard values.count == 1 else {
+    throw A0Error(
+      .usage, values.isEmpty ? "missing \(name)" : "expected one \(name), got \(values.count) values",
+      next: "Pass exactly one \(name)")
+  }
+  return values[0]
+}
+
 /// Parses a version argument before anything else runs (exit 65).
 func parseVersion(_ text: String) throws -> Version {
   guard let version = Version(tag: text) else {

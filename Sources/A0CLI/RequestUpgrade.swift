@@ -19,8 +19,8 @@ struct RequestUpgrade: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Argument(help: "The version (release tag), e.g. v1.1.0.")
-  var version: String
+  @Argument(parsing: .allUnrecognized, help: "The version (release tag), e.g. v1.1.0.")
+  var version: [String] = []
 
   @Option(help: "Why the upgrade is wanted; shown to the approver and journaled.")
   var reason: String = ""
@@ -33,7 +33,7 @@ struct RequestUpgrade: ParsableCommand {
 
   func run() throws {
     try Runner.run("request-upgrade", global) { context in
-      let target = try parseVersion(version)
+      let target = try parseVersion(try singleValue(version, name: "version"))
       let machine = try context.openForMutation("request-upgrade")
       let caller = try AuthorityGate.require(
         .observer, machine, context, command: "request-upgrade", arguments: [target.tag, "--reason", reason],

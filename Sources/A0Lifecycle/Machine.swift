@@ -166,7 +166,9 @@ public final class Machine {
   public func record(eventType: String, actor: String, details: [String: JSONValue]) throws(A0Error)
     -> AuditEvent
   {
-    try journal.append(eventType: eventType, actor: actor, details: details, at: clock.now())
+    var fields = details
+    if actor.hasPrefix("human:"), let proofEvidence { fields["proof"] = .object(proofEvidence) }
+    return try journal.append(eventType: eventType, actor: actor, details: fields, at: clock.now())
   }
 
   /// The structural consequences of a state, applied to every new record

@@ -133,24 +133,26 @@ struct HumanDecisionTests {
   @Test("in tty mode a prompt appears only for an interactive terminal without --json")
   func ttyProof() throws {
     let config = Config.defaults(upstream: "/x", link: "app")
-    let state = StateRecord.initial(at: ManualClock().now())
-    let interactive = HumanProof(
-      config: config, terminal: FakeTerminal(isInteractive: true, answer: "confirm"), isJSON: false,
-      identity: { "bob" })
-    #expect(try interactive.resolveCaller(for: "x", word: "confirm", state: state) == .human(identity: "bob"))
-    let json = HumanProof(
-      config: config, terminal: FakeTerminal(isInteractive: true, answer: "confirm"), isJSON: true,
-      identity: { "bob" })
+    let paths = HomePaths(root: "/nonexistent")
+    func proof(_ interactive: Bool, _ answer: String?, json: Bool = false) -> HumanProof {
+      HumanProof(
+        config: config, paths: paths, terminal: FakeTerminal(isInteractive: interactive, answer: answer),
+        isJSON: json, identity: { "bob" })
+    }
+    guard
+      case .human(let identity, _) = try proof(true, "confirm").resolve(
+        action: "x", word: "confirm", payload: "")
+    else {
+      Issue.record("a human at a terminal was not recognised")
+      return
+    }
+    #expect(identity == "bob")
     #expect(
-      try json.resolveCaller(for: "x", word: "confirm", state: state)
-        == .agent(name: "agent-zero", level: .observer))
-    let pipe = HumanProof(
-      config: config, terminal: FakeTerminal(isInteractive: false, answer: "confirm"), isJSON: false,
-      identity: { "bob" })
-    #expect(!pipe.canPrompt)
-    let wrong = HumanProof(
-      config: config, terminal: FakeTerminal(isInteractive: true, answer: "yes"), isJSON: false,
-      identity: { "bob" })
-    #expect(throws: A0Error.self) { try wrong.resolveCaller(for: "x", word: "confirm", state: state) }
+      try proof(true, "confirm", json: true).resolve(action: "x", word: "confirm", payload: "") == .agent)
+    #expect(try proof(false, "confirm").resolve(action: "x", word: "confirm", payload: "") == .agent)
+    #expect(!proof(false, "confirm").canPrompt)
+    #expect(throws: A0Error.self) {
+      try proof(true, "yes").resolve(action: "x", word: "confirm", payload: "")
+    }
   }
 }

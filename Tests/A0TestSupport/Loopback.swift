@@ -1,0 +1,93 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A TCP listener on 127.0.0.1 that accepts connections (the kernel does)
+/// and never answers: a hanging server.
+public final class SilentListener {
+  public let port: UInt16
+  private let descriptor: Int32
+
+  public init() throws {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    self.descriptor = descriptor
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    guard bound == 0, listen(descriptor, 16) == 0 else { throw FixtureError(message: "cannot listen") }
+    _ = withUnsafeMutablePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    port = UInt16(bigEndian: address.sin_port)
+  }
+
+  deinit { close(descriptor) }
+
+  /// A port that was free a moment ago.
+  public static func freePort() throws -> UInt16 {
+    let listener = try SilentListener()
+    return listener.port
+  }
+}
+
+/// A small JSON-over-HTTP server in Python, for fixtures such as the GitHub
+/// API: `routes` maps a path to the JSON body returned with status 200.
+public final class FixtureHTTPServer {
+  public let port: UInt16
+  let process: RunningProcess
+
+  public init(in directory: String, routes: [String: String]) throws {
+    port = try SilentListener.freePort()
+    let routesFile = directory + "/routes-\(port).json"
+    let encoded = try JSONSerialization.data(withJSONObject: routes)
+    try encoded.write(to: URL(fileURLWithPath: routesFile))
+    let script = """
+      import http.server, json, sys
+      routes = json.load(open(sys.argv[1]))
+      class Handler(http.server.BaseHTTPRequestHandler):
+          def do_GET(self):
+              body = routes.get(self.path)
+              status = 200 if body is not None else 404
+              data = (body if body is not None else '{"message":"Not Found"}').encode()
+              self.send_response(status)
+              self.send_header("Content-Type", "application/json")
+              self.send_header("Content-Length", str(len(data)))
+              self.end_headers()
+              self.wfile.write(data)
+          def log_message(self, *args):
+              pass
+      server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), Handler)
+      server.timeout = 60
+      server.serve_forever()
+      """
+    process = try RunningProcess(
+      "/usr/bin/env", ["python3", "-c", script, routesFile, String(port)], stdin: "")
+    for _ in 0..<100 {
+      let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      address.sin_port = port.bigEndian
+      let connected = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+      }
+      close(probe)
+      if connected == 0 { return }
+      usleep(50_000)
+    }
+    throw FixtureError(message: "the fixture HTTP server did not start")
+  }
+
+  public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+  deinit { kill(process.pid, SIGKILL) }
+}
