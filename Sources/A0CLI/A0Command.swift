@@ -17,8 +17,10 @@ public struct A0Command: ParsableCommand {
       """,
     subcommands: [
       Init.self, Status.self, ExplainState.self, History.self, Audit.self, CheckUpdates.self,
-      RequestUpgrade.self, PendingApprovals.self, Approve.self, Deny.self, Confirm.self, ClearFailure.self,
-      Reset.self, Grant.self, Revoke.self,
+      RequestUpgrade.self, PendingApprovals.self, Approve.self, Deny.self, BeginStaging.self,
+      StagingStatus.self,
+      ListArtifacts.self, CleanupArtifacts.self, Confirm.self, ClearFailure.self, Reset.self, Grant.self,
+      Revoke.self,
     ]
   )
 

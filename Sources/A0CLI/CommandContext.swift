@@ -40,6 +40,12 @@ struct CommandContext {
       paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, clock: clock)
   }
 
+  /// Progress lines on stderr, only for a person watching a terminal.
+  var progress: (String) -> Void {
+    let show = !options.json && terminal.isErrorTerminal
+    return { line in if show { FileHandleOutput.standardError.write("… \(line)\n") } }
+  }
+
   func proof(_ machine: Machine) -> HumanProof {
     HumanProof(
       config: machine.config, paths: machine.paths, terminal: terminal, isJSON: options.json,

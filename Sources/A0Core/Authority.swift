@@ -3,12 +3,15 @@
 public enum Caller: Equatable, Sendable, CustomStringConvertible {
   case agent(name: String, level: AuthorityLevel)
   case human(identity: String)
+  /// a0 itself, finishing or reversing what a dead command left.
+  case system
 
   /// The journal's `actor` field.
   public var actor: String {
     switch self {
     case .agent(let name, _): "agent:\(name)"
     case .human(let identity): "human:\(identity)"
+    case .system: "system"
     }
   }
 
@@ -39,7 +42,7 @@ public enum RequiredAuthority: String, Sendable, Comparable {
   /// Whether `caller` may run a command that needs this authority.
   public func isSatisfied(by caller: Caller) -> Bool {
     switch caller {
-    case .human: true
+    case .human, .system: true
     case .agent(_, .executor): self <= .executor
     case .agent(_, .observer): self == .observer
     }

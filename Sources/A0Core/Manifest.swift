@@ -10,11 +10,17 @@ public struct Manifest: Equatable, Sendable {
   public var buildID: String
   public var buildLogPath: String?
   public var virtualenvHash: String?
+  /// The interpreter and installer the venv was built with (additions to the seed schema).
+  public var python: String?
+  public var installer: String?
 
   public init(
     version: String, builtAt: String, sourceURL: String, commitSHA: String, files: [String: String],
-    treeHash: String, buildID: String, buildLogPath: String?, virtualenvHash: String?
+    treeHash: String, buildID: String, buildLogPath: String?, virtualenvHash: String?, python: String? = nil,
+    installer: String? = nil
   ) {
+    self.python = python
+    self.installer = installer
     self.version = version
     self.builtAt = builtAt
     self.sourceURL = sourceURL
@@ -35,7 +41,8 @@ public struct Manifest: Equatable, Sendable {
         "tree_hash": .string(treeHash),
       ],
       "build_id": .string(buildID), "build_log_path": .optional(buildLogPath),
-      "virtualenv_hash": .optional(virtualenvHash),
+      "virtualenv_hash": .optional(virtualenvHash), "python": .optional(python),
+      "installer": .optional(installer),
     ]
   }
 
@@ -44,8 +51,10 @@ public struct Manifest: Equatable, Sendable {
     let fields = FieldReader(members: members, prefix: "")
     try fields.rejectUnknown([
       "version", "built_at", "source_url", "commit_sha", "checksums", "build_id", "build_log_path",
-      "virtualenv_hash",
+      "virtualenv_hash", "python", "installer",
     ])
+    python = members["python"] == nil ? nil : try fields.optionalString("python")
+    installer = members["installer"] == nil ? nil : try fields.optionalString("installer")
     version = try fields.string("version")
     builtAt = try fields.string("built_at")
     sourceURL = try fields.string("source_url")

@@ -55,7 +55,7 @@ public final class Machine {
     let machine = Machine(
       paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: nil)
     let finding = try machine.inspect()
-    if case .consistent(let record) = finding {
+    if case .consistent(let record) = finding, !machine.mayNeedOperationRecovery(record) {
       machine.state = record
       return machine
     }

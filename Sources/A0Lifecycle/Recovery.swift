@@ -70,6 +70,7 @@ extension Machine {
       switch try inspect() {
       case .consistent(let record):
         state = record
+        try recoverOperations()
         return
       case .tornJournal(let byteCount):
         try repairTornJournal(byteCount: byteCount)
@@ -103,6 +104,75 @@ extension Machine {
     throw A0Error(
       .integrityViolation, "the home could not be brought into a consistent state",
       next: "Run `a0 audit verify`")
+  }
+
+  /// Whether a reader should try the lock to finish a dead command's work:
+  /// an operation in a state only a running command may hold, or builds
+  /// left partial.
+  func mayNeedOperationRecovery(_ record: StateRecord) -> Bool {
+    if record.currentState == .staging || record.currentState == .promoting
+      || record.currentState == .rollingBack
+    {
+      return true
+    }
+    guard let builds = try? FileIO.listDirectory(paths.builds) else { return false }
+    return builds.contains { FileIO.exists(paths.builds + "/" + $0 + "/.partial") }
+  }
+
+  /// Finishes or reverses what a dead holder left, by facts on disk
+  /// (DESIGN.md §6, Recovery). Runs under the lock, after the journal and
+  /// state.json agree.
+  func recoverOperations() throws(A0Error) {
+    // The previous holder is dead: stop whatever it started first, so no
+    // orphan writes into the files about to be cleaned.
+    for group in lock?.orphanedChildGroups ?? [] where group > 1 {
+      if kill(-group, SIGKILL) == 0 {
+        recoveryNotes.append("stopped process group \(group) left by a dead a0")
+      }
+    }
+    AtomicLink.removeStale(in: paths.artifacts)
+    AtomicLink.removeStale(in: paths.root)
+    let active = state.currentState == .staging ? state.operationID : nil
+    for build in (try? FileIO.listDirectory(paths.builds)) ?? []
+    where FileIO.exists(paths.builds + "/" + build + "/.partial") && build != active {
+      try FileIO.removeTree(paths.builds + "/" + build)
+      try record(
+        eventType: "temp_cleanup_completed", actor: "system",
+        details: ["build_id": .string(build), "notes": "a partial build left by a crash was deleted"])
+      recoveryNotes.append("deleted partial build \(build)")
+    }
+    if state.currentState == .staging {
+      try recoverInterruptedStaging()
+    }
+  }
+
+  /// STAGING → FAILED (`interrupted`), the build deleted — published or not.
+  private func recoverInterruptedStaging() throws(A0Error) {
+    let operation = state.operationID ?? ""
+    let version = state.activeOperation?.targetVersion ?? ""
+    if !operation.isEmpty, Artifacts.isValidBuildID(operation), FileIO.exists(paths.builds + "/" + operation)
+    {
+      if state.activeOperation?.type == .upgrade {
+        try Artifacts.delete(paths, version: version, buildID: operation)
+        try record(
+          eventType: "temp_cleanup_completed", actor: "system",
+          details: [
+            "build_id": .string(operation), "notes": "the build of an interrupted staging was deleted",
+          ])
+      }
+    }
+    let now = clock.now()
+    try transition(
+      to: .failed, reason: .interrupted, caller: .system,
+      notes: "staging of \(version) was interrupted (the a0 running it died); its build was deleted",
+      details: [
+        "operation_id": .string(operation), "operation_type": .optional(state.activeOperation?.type.rawValue),
+      ]
+    ) { record in
+      record.lastFailure = FailureRecord(
+        state: .staging, error: "staging of \(version) was interrupted", occurredAt: now)
+    }
+    recoveryNotes.append("staging of \(version) was interrupted; the machine is now FAILED")
   }
 
   private func repairTornJournal(byteCount: Int) throws(A0Error) {

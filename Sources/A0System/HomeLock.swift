@@ -11,9 +11,12 @@ import A0Core
 /// is close-on-exec, so child processes never inherit it. The holder's pid
 /// and command are written into the file only as information for "busy"
 /// messages and for recovery.
-public final class HomeLock {
+public final class HomeLock: @unchecked Sendable {
   public let path: String
   private var descriptor: Int32
+  /// Process groups the previous holder recorded; it is gone now (the
+  /// kernel released its lock), so anything left in them is an orphan.
+  public private(set) var orphanedChildGroups: [Int32] = []
 
   private init(path: String, descriptor: Int32) {
     self.path = path
@@ -58,6 +61,7 @@ public final class HomeLock {
       usleep(50_000)
     }
     let lock = HomeLock(path: path, descriptor: descriptor)
+    lock.orphanedChildGroups = recordedChildren(path: path)
     lock.writeHolder(command: command, children: [])
     return lock
   }
@@ -71,6 +75,7 @@ public final class HomeLock {
       return nil
     }
     let lock = HomeLock(path: path, descriptor: descriptor)
+    lock.orphanedChildGroups = recordedChildren(path: path)
     lock.writeHolder(command: command, children: [])
     return lock
   }

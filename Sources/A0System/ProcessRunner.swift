@@ -41,11 +41,13 @@ public struct ProcessResult: Sendable {
   public var status: Int32
   public var signal: Int32?
   public var timedOut: Bool
+  /// The run was stopped because a0 itself received SIGINT/SIGTERM/SIGHUP.
+  public var interrupted: Bool = false
   public var stdout: [UInt8]
   public var stderr: [UInt8]
   public var durationMilliseconds: Int64
 
-  public var succeeded: Bool { status == 0 && signal == nil && !timedOut }
+  public var succeeded: Bool { status == 0 && signal == nil && !timedOut && !interrupted }
   public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
   public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 
@@ -146,7 +148,11 @@ public struct ProcessRunner: CommandRunning {
         next: "Check that \(program) is installed and on PATH")
     }
     onStart?(pid)
-    defer { onStart?(nil) }
+    Interrupts.setChildGroup(pid)
+    defer {
+      Interrupts.setChildGroup(nil)
+      onStart?(nil)
+    }
 
     let deadline = started + Int64(command.timeoutSeconds * 1000)
     var collector = OutputCollector(limit: command.outputLimit)
@@ -161,8 +167,14 @@ public struct ProcessRunner: CommandRunning {
     }
     var openOutputs = 2
     var termSentAt: Int64?
+    var interrupted = false
     while openOutputs > 0 {
       let now = monotonicMilliseconds()
+      if Interrupts.pending != nil && termSentAt == nil {
+        interrupted = true
+        kill(-pid, SIGTERM)
+        termSentAt = now
+      }
       if now >= deadline && termSentAt == nil {
         timedOut = true
         kill(-pid, SIGTERM)

@@ -5,9 +5,11 @@ import Foundation
 
 extension TestHome {
   /// A home on a local upstream, made through the real `a0 init`.
-  public static func initialise(in directory: String, upstream: String) throws -> HomePaths {
+  public static func initialise(in directory: String, upstream: String, name: String = "agent-zero") throws
+    -> HomePaths
+  {
     let root = directory + "/home"
-    let result = try A0Binary.run(["init", "--upstream", upstream, "--home", root])
+    let result = try A0Binary.run(["init", "--upstream", upstream, "--home", root, "--name", name])
     guard result.status == 0 else { throw FixtureError(message: result.stderr) }
     return HomePaths(root: root)
   }
@@ -19,7 +21,7 @@ extension TestHome {
       let parts = dotted.split(separator: ".", maxSplits: 1).map(String.init)
       let (section, key) = (parts[0], parts[1])
       var lines = text.components(separatedBy: "\n")
-      guard let header = lines.firstIndex(of: "[\(section)]") else {
+      guard let header = lines.firstIndex(where: { $0.hasPrefix("[\(section)]") }) else {
         throw FixtureError(message: "no [\(section)]")
       }
       var end = lines[(header + 1)...].firstIndex { $0.hasPrefix("[") } ?? lines.count

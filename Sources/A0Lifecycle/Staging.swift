@@ -1,0 +1,587 @@
+import A0Core
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What staging would do, for `--dry-run` and the output.
+public struct StagingPlan: Sendable {
+  public var version: String
+  public var url: String
+  public var commitSHA: String
+  public var requestID: String?
+  public var buildPath: String
+  public var installer: String
+  public var interpreter: String
+  public var requirements: [String]
+  public var wheelhouse: String
+  public var linkedPaths: [String]
+  public var reusesArtifact: String?
+
+  public var json: JSONValue {
+    [
+      "version": .string(version), "url": .string(url), "commit_sha": .string(commitSHA),
+      "request_id": .optional(requestID), "build_path": .string(buildPath), "installer": .string(installer),
+      "interpreter": .string(interpreter), "requirements": .array(requirements.map(JSONValue.string)),
+      "wheelhouse": .string(wheelhouse), "linked_paths": .array(linkedPaths.map(JSONValue.string)),
+      "reuses_build": .optional(reusesArtifact),
+    ]
+  }
+}
+
+/// The result of a staging run.
+public struct StagingResult: Sendable {
+  public var plan: StagingPlan
+  public var manifest: Manifest?
+  public var reused: Bool
+  public var state: StateRecord
+}
+
+/// Builds an approved version into an immutable, checksummed artifact
+/// (DESIGN.md §6 step 2). Fails closed: any error, timeout or interrupt
+/// deletes the build and ends in FAILED.
+public final class Stager {
+  let machine: Machine
+  let runner: ProcessRunner
+  let progress: (String) -> Void
+
+  public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
+    self.machine = machine
+    // The lock file names the running child's process group, so recovery
+    // after a crash can stop what this process started.
+    let holder = machine.lock
+    self.runner = ProcessRunner(onStart: { group in
+      holder?.writeHolder(command: "a0 begin-staging", children: group.map { [$0] } ?? [])
+    })
+    self.progress = progress
+  }
+
+  var paths: HomePaths { machine.paths }
+  var config: Config { machine.config }
+
+  /// The installer `auto` resolves to on this machine.
+  public static func resolveInstaller(_ configured: Config.Installer) -> Config.Installer {
+    guard configured == .auto else { return configured }
+    return ExecutableSearch.find("uv") != nil ? .uv : .pip
+  }
+
+  public func plan(version: Version, approval: ApprovalRecord?, buildID: String) throws(A0Error)
+    -> StagingPlan
+  {
+    let existing = try Artifacts.find(paths, version: version.tag)
+    return StagingPlan(
+      version: version.tag, url: config.upstream.url,
+      commitSHA: approval?.commitSHA ?? existing?.manifest.commitSHA ?? "",
+      requestID: approval?.requestID, buildPath: Artifacts.buildPath(paths, buildID),
+      installer: Self.resolveInstaller(config.python.installer).rawValue,
+      interpreter: config.python.interpreter,
+      requirements: config.python.requirements, wheelhouse: config.python.wheelhouse,
+      linkedPaths: config.data.linkedPaths, reusesArtifact: existing?.buildID)
+  }
+
+  public static func newOperationID(at time: Timestamp) -> String {
+    var generator = SystemRandomNumberGenerator()
+    let random = String(generator.next() as UInt32, radix: 16)
+    return
+      "op-\(time.compact.lowercased().filter { $0 != "." })-\(String(repeating: "0", count: 8 - random.count))\(random)"
+  }
+
+  /// Stages `version` for an upgrade, consuming its approval.
+  public func stage(version: Version, caller: Caller, rebuild: Bool, dryRun: Bool) throws(A0Error)
+    -> StagingResult
+  {
+    let reason: ReasonCode = machine.state.currentState == .failed ? .retryRequested : .approvalGranted
+    if machine.state.locks.upgradeLocked {
+      throw A0Error(
+        .wrongState, "upgrades are locked in \(machine.state.currentState.rawValue)",
+        why: machine.state.locks.lockReason, next: "A human must run `a0 reset --reason TEXT` first")
+    }
+    // Invariant 8: repeating the staging that produced VALIDATING is a no-op.
+    if machine.state.currentState == .validating, machine.state.reasonCode == .stagingCompleted,
+      machine.state.activeOperation?.type == .upgrade,
+      machine.state.activeOperation?.targetVersion == version.tag
+    {
+      return StagingResult(
+        plan: try plan(version: version, approval: nil, buildID: machine.state.operationID ?? ""),
+        manifest: nil,
+        reused: true, state: machine.state)
+    }
+    try machine.checkTransition(to: .staging, reason: reason, allowedFrom: [.idle, .failed])
+    let approval = try UpgradeRequests.usableApproval(machine, version: version.tag)
+    let now = machine.clock.now()
+    let operationID = Self.newOperationID(at: now)
+    var plan = try plan(version: version, approval: approval, buildID: operationID)
+    if rebuild { plan.reusesArtifact = nil }
+    if dryRun {
+      return StagingResult(
+        plan: plan, manifest: nil, reused: plan.reusesArtifact != nil, state: machine.state)
+    }
+
+    try machine.record(
+      eventType: "approval_consumed", actor: caller.actor,
+      details: [
+        "request_id": .string(approval.requestID), "version": .string(version.tag),
+        "commit_sha": .string(approval.commitSHA), "operation_id": .string(operationID),
+      ])
+    try machine.transition(
+      to: .staging, reason: reason, caller: caller, notes: "staging \(version.tag) at \(approval.commitSHA)",
+      details: [
+        "operation_id": .string(operationID), "operation_type": "upgrade",
+        "request_id": .string(approval.requestID),
+        "commit_sha": .string(approval.commitSHA),
+      ]
+    ) { record in
+      record.activeOperation = ActiveOperation(type: .upgrade, targetVersion: version.tag, startedAt: now)
+      record.operationID = operationID
+    }
+    var consumed = approval
+    consumed.status = .consumed
+    consumed.consumedAt = now
+    consumed.consumedByOperation = operationID
+    try? ApprovalStore(paths: paths).save(consumed)
+
+    if let reused = plan.reusesArtifact, let existing = try? Artifacts.find(paths, version: version.tag),
+      existing.buildID == reused, existing.manifest.commitSHA == approval.commitSHA
+    {
+      return try reuse(existing, plan: plan, caller: caller)
+    }
+    let manifest = try build(plan: plan, operationID: operationID, caller: caller)
+    return StagingResult(plan: plan, manifest: manifest, reused: false, state: machine.state)
+  }
+
+  /// An existing artifact of the approved commit is reused after its tree
+  /// hash is verified again.
+  func reuse(_ artifact: ArtifactInfo, plan: StagingPlan, caller: Caller) throws(A0Error) -> StagingResult {
+    progress("reusing artifact \(artifact.version) (build \(artifact.buildID)); verifying it")
+    do {
+      _ = try Artifacts.verify(artifact)
+    } catch {
+      try fail(step: "verify", error: error, caller: caller, buildPath: nil)
+    }
+    try machine.transition(
+      to: .validating, reason: .stagingCompleted, caller: caller,
+      notes: "reused artifact \(artifact.version) (build \(artifact.buildID)) after verifying it",
+      details: [
+        "build_id": .string(artifact.buildID), "tree_hash": .string(artifact.manifest.treeHash),
+        "reused": true,
+        "operation_type": "upgrade",
+      ])
+    return StagingResult(plan: plan, manifest: artifact.manifest, reused: true, state: machine.state)
+  }
+
+  /// Ends the operation in FAILED: the build is deleted, the failure
+  /// journaled with its step and log tail. An integrity violation also
+  /// revokes executor authority.
+  func fail(step: String, error: A0Error, caller: Caller, buildPath: String?, logTail: String = "")
+    throws(A0Error)
+    -> Never
+  {
+    if let buildPath, FileIO.exists(buildPath) {
+      try? FileIO.removeTree(buildPath)
+      try? FileIO.fsyncDirectory(paths.builds)
+      _ = try? machine.record(
+        eventType: "temp_cleanup_completed", actor: "system",
+        details: ["build_path": .string(buildPath), "operation_id": .optional(machine.state.operationID)])
+    }
+    let integrity = error.kind == .integrityViolation
+    try machine.record(
+      eventType: "staging_failed", actor: caller.actor,
+      details: [
+        "step": .string(step), "error": .string(error.message), "log_tail": .string(logTail),
+        "operation_id": .optional(machine.state.operationID),
+      ])
+    let now = machine.clock.now()
+    try machine.transition(
+      to: .failed, reason: integrity ? .integrityViolation : .stagingFailed, caller: caller,
+      notes: "staging failed at \(step): \(error.what)",
+      details: [
+        "operation_type": "upgrade",
+        "authority_revoked": .bool(integrity && machine.state.authorityLevel == .executor),
+      ]
+    ) { record in
+      record.lastFailure = FailureRecord(state: .staging, error: "\(step): \(error.message)", occurredAt: now)
+      if integrity { record.authorityLevel = .observer }
+    }
+    throw error
+  }
+
+  // MARK: - The build
+
+  func build(plan: StagingPlan, operationID: String, caller: Caller) throws(A0Error) -> Manifest {
+    let buildPath = plan.buildPath
+    let app = buildPath + "/app"
+    let started = machine.clock.now()
+    var step = "initialize"
+    var status = StagingStatusFile(
+      path: buildPath + "/status.json", operationID: operationID, version: plan.version, buildID: operationID,
+      startedAt: started)
+    var log: BuildLog?
+    do throws(A0Error) {
+      try FileIO.makeDirectory(paths.builds)
+      try FileIO.makeDirectory(buildPath)
+      try FileIO.writeAtomically(buildPath + "/.partial", Array("\(operationID)\n".utf8))
+      try FileIO.fsyncDirectory(paths.builds)
+      log = try BuildLog(path: buildPath + "/build.log")
+      status.write()
+      try machine.record(
+        eventType: "staging_started", actor: caller.actor,
+        details: [
+          "operation_id": .string(operationID), "build_id": .string(operationID),
+          "version": .string(plan.version),
+          "commit_sha": .string(plan.commitSHA), "installer": .string(plan.installer),
+        ])
+
+      step = "clone"
+      status.begin(step)
+      progress("cloning \(plan.version) from \(plan.url)")
+      try clone(plan: plan, into: app, log: log)
+      status.end(step, status: "ok")
+
+      step = "check"
+      status.begin(step)
+      try checkTree(app)
+      if let apiCommit = try Upstream(config: config, runner: runner).apiCommit(for: plan.version),
+        apiCommit != plan.commitSHA
+      {
+        throw A0Error(
+          .integrityViolation,
+          "the GitHub API names \(apiCommit) for \(plan.version), approved was \(plan.commitSHA)")
+      }
+      status.end(step, status: "ok")
+
+      step = "dependencies"
+      status.begin(step)
+      progress("creating the virtualenv and installing requirements (\(plan.installer))")
+      let python = try installDependencies(plan: plan, app: app, log: log)
+      status.end(step, status: "ok")
+      try machine.record(
+        eventType: "dependencies_installed", actor: "system",
+        details: [
+          "operation_id": .string(operationID), "installer": .string(plan.installer),
+          "python": .string(python),
+        ])
+
+      step = "link-data"
+      status.begin(step)
+      try linkData(app: app, skeleton: buildPath + "/skeleton", log: log)
+      status.end(step, status: "ok")
+
+      step = "precompile"
+      status.begin(step)
+      progress("precompiling bytecode")
+      precompile(app: app, log: log)
+      status.end(step, status: "ok")
+
+      step = "hash"
+      status.begin(step)
+      progress("hashing the release")
+      let digest = try TreeHasher.digest(root: app)
+      status.set("files_hashed", .int(digest.entries.count))
+      let venvDigest = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [])
+      status.end(step, status: "ok")
+      try machine.record(
+        eventType: "checksums_computed", actor: "system",
+        details: [
+          "operation_id": .string(operationID), "files": .int(digest.entries.count),
+          "tree_hash": .string(digest.treeHash), "virtualenv_hash": .string(venvDigest.treeHash),
+        ])
+
+      step = "manifest"
+      status.begin(step)
+      let manifest = Manifest(
+        version: plan.version, builtAt: machine.clock.now().iso8601, sourceURL: plan.url,
+        commitSHA: plan.commitSHA,
+        files: digest.files, treeHash: digest.treeHash, buildID: operationID,
+        buildLogPath: buildPath + "/build.log",
+        virtualenvHash: venvDigest.treeHash, python: python, installer: plan.installer)
+      log?.note(
+        "tree hash \(digest.treeHash) over \(digest.entries.count) files; venv \(venvDigest.treeHash)")
+      log?.sync()
+      try FileIO.writeAtomically(buildPath + "/manifest.json", Array(manifest.json.prettyString.utf8))
+      status.end(step, status: "ok")
+
+      step = "publish"
+      status.begin(step)
+      // The marker goes before the link: once published, a build is never partial.
+      try FileIO.removeTree(buildPath + "/.partial")
+      try FileIO.fsyncDirectory(buildPath)
+      try Artifacts.publish(paths, version: plan.version, buildID: operationID)
+      status.end(step, status: "ok")
+      try machine.record(
+        eventType: "artifact_stored", actor: "system",
+        details: [
+          "operation_id": .string(operationID), "version": .string(plan.version),
+          "build_id": .string(operationID),
+          "tree_hash": .string(digest.treeHash),
+        ])
+      status.set("result", "published")
+      try machine.transition(
+        to: .validating, reason: .stagingCompleted, caller: caller,
+        notes: "artifact \(plan.version) published (build \(operationID))",
+        details: [
+          "build_id": .string(operationID), "tree_hash": .string(digest.treeHash),
+          "operation_type": "upgrade",
+          "duration_ms": .int(machine.clock.now().millisecondsSinceEpoch - started.millisecondsSinceEpoch),
+        ])
+      return manifest
+    } catch {
+      if step == "clone" {
+        _ = try? machine.record(
+          eventType: "clone_failed", actor: "system",
+          details: ["operation_id": .string(operationID), "error": .string(error.message)])
+      } else if step == "dependencies" {
+        _ = try? machine.record(
+          eventType: "dependencies_failed", actor: "system",
+          details: ["operation_id": .string(operationID), "error": .string(error.message)])
+      }
+      var failure = error
+      if let signal = Interrupts.pending {
+        failure = A0Error(
+          .operationFailed, "staging was interrupted by \(Interrupts.signalName(signal))",
+          next: "The build was deleted; run `a0 begin-staging` again with a new approval")
+      }
+      let tail =
+        log.map { _ in (try? FileIO.read(buildPath + "/build.log")).flatMap { $0 } }.flatMap { $0 }
+        .map { String(decoding: $0.suffix(4000), as: UTF8.self) } ?? ""
+      log = nil
+      try fail(step: step, error: failure, caller: caller, buildPath: buildPath, logTail: tail)
+    }
+  }
+
+  func run(_ spec: CommandLineSpec, log: BuildLog?, what: String) throws(A0Error) -> ProcessResult {
+    if let signal = Interrupts.pending {
+      throw A0Error(.operationFailed, "interrupted by \(Interrupts.signalName(signal))")
+    }
+    let result = try runner.run(spec)
+    log?.command(spec, result)
+    if result.interrupted {
+      throw A0Error(.operationFailed, "\(what) was interrupted")
+    }
+    if result.timedOut {
+      throw A0Error(
+        .operationFailed, "\(what) did not finish within \(Int(spec.timeoutSeconds)) s",
+        why: result.tail(lines: 5), next: "Its process group was stopped; see build.log")
+    }
+    guard result.succeeded else {
+      throw A0Error(.operationFailed, "\(what) failed (exit \(result.status))", why: result.tail(lines: 8))
+    }
+    return result
+  }
+
+  func clone(plan: StagingPlan, into app: String, log: BuildLog?) throws(A0Error) {
+    let timeout = Double(config.upstream.timeoutSeconds)
+    let started = monotonicMilliseconds()
+    _ = try run(
+      CommandLineSpec(
+        ["git"] + Git.safetyOptions + [
+          "clone", "--quiet", "--depth", "1", "--branch", plan.version, "--single-branch", "--template=",
+          "-c", "advice.detachedHead=false", "--", plan.url, app,
+        ], environment: Git.environment, timeoutSeconds: timeout), log: log, what: "git clone")
+    let head = try run(
+      CommandLineSpec(
+        ["git", "-C", app, "rev-parse", "--verify", "HEAD^{commit}"], environment: Git.environment,
+        timeoutSeconds: timeout), log: log, what: "git rev-parse")
+    let sha = head.stdoutText.trimmingWhitespace
+    guard sha == plan.commitSHA else {
+      throw A0Error(
+        .integrityViolation, "tag \(plan.version) now names \(sha), but \(plan.commitSHA) was approved",
+        why: "the tag moved upstream after the approval", next: "Do not use this version until you know why")
+    }
+    // Agent Zero's health output reads git information; a detached HEAD breaks it.
+    _ = try run(
+      CommandLineSpec(
+        ["git", "-C", app, "checkout", "--quiet", "-B", "release/" + plan.version],
+        environment: Git.environment,
+        timeoutSeconds: timeout), log: log, what: "git checkout")
+    try machine.record(
+      eventType: "clone_completed", actor: "system",
+      details: [
+        "version": .string(plan.version), "commit_sha": .string(sha),
+        "duration_ms": .int(monotonicMilliseconds() - started),
+      ])
+  }
+
+  /// Refuses trees a release must never contain: symlinks that point
+  /// outside the tree, and names the tree hash cannot record (newlines).
+  func checkTree(_ app: String) throws(A0Error) {
+    func walk(_ relative: String) throws(A0Error) {
+      let directory = relative.isEmpty ? app : app + "/" + relative
+      for name in try FileIO.listDirectory(directory) {
+        if relative.isEmpty && name == ".git" { continue }
+        let path = relative.isEmpty ? name : relative + "/" + name
+        if name.contains("\n") || name.contains("\r") {
+          throw A0Error(
+            .integrityViolation, "the upstream tree has a file name with a line break",
+            why: path.debugDescription)
+        }
+        var info = stat()
+        guard lstat(app + "/" + path, &info) == 0 else { continue }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: try walk(path)
+        case S_IFLNK:
+          let target = FileIO.readLink(app + "/" + path) ?? ""
+          let resolved = HomePaths.absolutePath(target, relativeTo: FileIO.parent(of: app + "/" + path))
+          if target.hasPrefix("/") || !(resolved == app || resolved.hasPrefix(app + "/")) {
+            throw A0Error(
+              .integrityViolation, "the upstream tree has a symlink pointing outside it",
+              why: "\(path) -> \(target)")
+          }
+        default: continue
+        }
+      }
+    }
+    try walk("")
+  }
+
+  func installDependencies(plan: StagingPlan, app: String, log: BuildLog?) throws(A0Error) -> String {
+    guard let interpreter = ExecutableSearch.find(config.python.interpreter) else {
+      throw A0Error(
+        .operationFailed, "the Python interpreter \(config.python.interpreter) is not installed",
+        next: "Install it, or set python.interpreter in config.toml")
+    }
+    let timeout = Double(config.python.installTimeoutSeconds)
+    let venv = app + "/.venv"
+    let venvPython = venv + "/bin/python"
+    var indexArguments: [String] = []
+    if !config.python.wheelhouse.isEmpty {
+      indexArguments = ["--no-index", "--find-links", config.python.wheelhouse]
+    }
+    let requirements = config.python.requirements.filter { _ in plan.installer != "none" }
+    for requirement in requirements where !FileIO.exists(app + "/" + requirement) {
+      throw A0Error(.operationFailed, "the release has no \(requirement)", next: "Check python.requirements")
+    }
+    switch Config.Installer(rawValue: plan.installer) ?? .pip {
+    case .uv:
+      guard let uv = ExecutableSearch.find("uv") else {
+        throw A0Error(.operationFailed, "uv is not installed")
+      }
+      let environment = ProcessEnvironment.minimal(extra: [
+        "UV_CACHE_DIR": paths.billy + "/cache/uv", "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": venv,
+      ])
+      _ = try run(
+        CommandLineSpec(
+          [uv, "venv", "--quiet", "--python", interpreter, "--", venv], environment: environment,
+          workingDirectory: app,
+          timeoutSeconds: timeout), log: log, what: "uv venv")
+      for requirement in requirements {
+        _ = try run(
+          CommandLineSpec(
+            [uv, "pip", "install", "--python", venvPython, "--link-mode", "copy"] + indexArguments
+              + config.python.installArgs + ["-r", app + "/" + requirement], environment: environment,
+            workingDirectory: app, timeoutSeconds: timeout), log: log,
+          what: "uv pip install -r \(requirement)")
+      }
+    case .pip, .auto:
+      _ = try run(
+        CommandLineSpec(
+          [interpreter, "-m", "venv", "--", venv], workingDirectory: app, timeoutSeconds: timeout), log: log,
+        what: "python -m venv")
+      for requirement in requirements {
+        _ = try run(
+          CommandLineSpec(
+            [
+              venvPython, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+              "--no-cache-dir",
+            ]
+              + indexArguments + config.python.installArgs + ["-r", app + "/" + requirement],
+            environment: ProcessEnvironment.minimal(extra: ["PIP_NO_INPUT": "1"]), workingDirectory: app,
+            timeoutSeconds: timeout), log: log, what: "pip install -r \(requirement)")
+      }
+    case .none:
+      _ = try run(
+        CommandLineSpec(
+          [interpreter, "-m", "venv", "--without-pip", "--", venv], workingDirectory: app,
+          timeoutSeconds: timeout),
+        log: log, what: "python -m venv")
+    }
+    let version = try run(
+      CommandLineSpec(
+        [venvPython, "-I", "-c", "import sys; print(sys.version.split()[0])"], timeoutSeconds: 60),
+      log: log, what: "python --version")
+    return "\(config.python.interpreter) \(version.stdoutText.trimmingWhitespace)"
+  }
+
+  /// Replaces each linked data path by a relative symlink into
+  /// `.billy/shared/`, moving what upstream ships there to the build's
+  /// skeleton (DESIGN.md §3). The release is then complete and immutable.
+  func linkData(app: String, skeleton: String, log: BuildLog?) throws(A0Error) {
+    try FileIO.makeDirectory(paths.shared)
+    for linked in config.data.linkedPaths {
+      let isDirectory = linked.hasSuffix("/")
+      let relative = isDirectory ? String(linked.dropLast()) : linked
+      let inRelease = app + "/" + relative
+      let inShared = paths.shared + "/" + relative
+      try makeParents(of: inShared, under: paths.shared)
+      if !FileIO.exists(inShared) {
+        if isDirectory {
+          try FileIO.makeDirectory(inShared)
+        } else {
+          try FileIO.writeAtomically(inShared, [], mode: 0o600)
+        }
+      }
+      if FileIO.exists(inRelease) {
+        let target = skeleton + "/" + relative
+        try makeParents(of: target, under: skeleton)
+        try FileIO.rename(inRelease, to: target)
+        log?.note("moved upstream's \(relative) to the skeleton")
+      }
+      try makeParents(of: inRelease, under: app)
+      let depth = relative.split(separator: "/").count - 1
+      let target = String(repeating: "../", count: 3 + depth) + "shared/" + relative
+      guard symlink(target, inRelease) == 0 else {
+        throw A0Error(.operationFailed, "cannot link \(relative) into shared data", why: FileIO.errnoText())
+      }
+    }
+  }
+
+  private func makeParents(of path: String, under root: String) throws(A0Error) {
+    var missing: [String] = []
+    var directory = FileIO.parent(of: path)
+    while directory.count > root.count && !FileIO.exists(directory) {
+      missing.append(directory)
+      directory = FileIO.parent(of: directory)
+    }
+    if !FileIO.exists(root) { try FileIO.makeDirectory(root) }
+    for directory in missing.reversed() { try FileIO.makeDirectory(directory) }
+  }
+
+  /// Best effort: compile errors are logged, and validation's import check
+  /// reports them. Symlinked directories (user data) are never entered.
+  func precompile(app: String, log: BuildLog?) {
+    let script = """
+      import os, py_compile, sys
+      root = sys.argv[1]
+      errors = 0
+      for directory, dirs, files in os.walk(root):
+          dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(directory, d))
+                     and not (directory == root and d in (".git", ".venv"))]
+          for name in files:
+              path = os.path.join(directory, name)
+              if name.endswith(".py") and not os.path.islink(path):
+                  try:
+                      py_compile.compile(path, doraise=True)
+                  except py_compile.PyCompileError as error:
+                      errors += 1
+                      print(error.msg, file=sys.stderr)
+      print(errors, "files did not compile")
+      """
+    let spec = CommandLineSpec(
+      [app + "/.venv/bin/python", "-I", "-c", script, app], workingDirectory: app,
+      timeoutSeconds: Double(config.validation.checkTimeoutSeconds))
+    if let result = try? runner.run(spec) { log?.command(spec, result) }
+  }
+}
+
+/// Finds programs on PATH, for the installers and the interpreter.
+public enum ExecutableSearch {
+  public static func find(_ name: String) -> String? {
+    if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+    for directory in path.split(separator: ":") where !directory.isEmpty {
+      let candidate = "\(directory)/\(name)"
+      if access(candidate, X_OK) == 0, !FileIO.isDirectory(candidate) { return candidate }
+    }
+    return nil
+  }
+}

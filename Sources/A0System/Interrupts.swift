@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// SIGINT/SIGTERM/SIGHUP during an operation: remembered here, so the
+/// running step stops its child process group and the operation fails
+/// closed (cleanup, FAILED) instead of dying half-way.
+public enum Interrupts {
+  nonisolated(unsafe) private static var received: Int32 = 0
+  nonisolated(unsafe) private static var childGroup: Int32 = 0
+
+  /// Installs the handlers unconditionally: a background job of a script
+  /// inherits these signals as ignored, and must still clean up on them.
+  public static func install() {
+    // Inherited masks count too: a parent may have blocked them.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, signal) }
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = { number in
+        Interrupts.received = number
+        let group = Interrupts.childGroup
+        if group > 0 { kill(-group, SIGTERM) }
+      }
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = 0
+      sigaction(signal, &action, nil)
+    }
+  }
+
+  /// The signal received, or nil.
+  public static var pending: Int32? { received == 0 ? nil : received }
+
+  static func setChildGroup(_ group: Int32?) { childGroup = group ?? 0 }
+
+  public static func signalName(_ number: Int32) -> String {
+    switch number {
+    case SIGINT: "SIGINT"
+    case SIGTERM: "SIGTERM"
+    case SIGHUP: "SIGHUP"
+    default: "signal \(number)"
+    }
+  }
+}

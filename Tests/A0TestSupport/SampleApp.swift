@@ -1,0 +1,77 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import Foundation
+
+/// The embedded sample app (Examples/sample-app), published into a scratch
+/// directory as a local upstream with a wheelhouse, and homes configured
+/// for it — the same fixture the demo uses.
+public enum SampleApp {
+  public static var examples: String {
+    var directory = FileIO.parent(of: #filePath)
+    while directory != "/" && !FileManager.default.fileExists(atPath: directory + "/Package.swift") {
+      directory = FileIO.parent(of: directory)
+    }
+    return directory + "/Examples/sample-app"
+  }
+
+  public struct Published {
+    public let upstream: String
+    public let wheelhouse: String
+  }
+
+  public static func publish(in directory: String) throws -> Published {
+    let result = try ProcessRunner().run(
+      CommandLineSpec(["python3", examples + "/make-upstream.py", directory], timeoutSeconds: 120))
+    guard result.succeeded else { throw FixtureError(message: result.tail()) }
+    return Published(
+      upstream: directory + "/upstream/a0/sample-app.git", wheelhouse: directory + "/wheelhouse")
+  }
+
+  /// A home for the sample app: the sample's paths, checks and service.
+  public static func home(in directory: String, port: UInt16? = nil, installer: String = "pip") throws
+    -> (HomePaths, Published)
+  {
+    let published = try publish(in: directory)
+    let paths = try TestHome.initialise(in: directory, upstream: published.upstream, name: "app")
+    let servicePort = try port ?? SilentListener.freePort()
+    let service = examples + "/sample-service"
+    try TestHome.configure(
+      paths,
+      [
+        "python.interpreter": "\"python3\"", "python.installer": "\"\(installer)\"",
+        "python.wheelhouse": "\"\(published.wheelhouse)\"", "python.install_timeout_seconds": "120",
+        "data.linked_paths": "[\"data/\", \".env\"]",
+        "validation.required_files": "[\"app.py\", \"requirements.txt\", \"release.json\"]",
+        "validation.import_modules": "[\"app\"]", "validation.import_timeout_seconds": "30",
+        "validation.check_timeout_seconds": "30", "validation.config_files": "[\".env\"]",
+        "service.start": "[\"{python}\", \"app.py\", \"--port\", \"{port}\", \"--host\", \"127.0.0.1\"]",
+        "service.health_path": "\"/health\"",
+        "service.restart": "[\"\(service)\", \"restart\", \"\(paths.root)\", \"\(servicePort)\"]",
+        "service.stop": "[\"\(service)\", \"stop\", \"\(paths.root)\", \"\(servicePort)\"]",
+        "service.health_url": "\"http://127.0.0.1:\(servicePort)/health\"",
+        "service.health_timeout_seconds": "15", "service.health_interval_seconds": "1",
+        "service.stable_seconds": "1", "service.restart_timeout_seconds": "20",
+      ])
+    return (paths, published)
+  }
+
+  /// Requests and approves `version` as a human would (through a pty).
+  public static func approve(_ paths: HomePaths, _ version: String) throws {
+    let request = try A0Binary.run(["request-upgrade", version, "--home", paths.root, "--json"])
+    guard request.status == 0 else { throw FixtureError(message: "request: \(request.stdout)") }
+    let approval = try A0Binary.runAtTerminal(
+      ["approve", version, "--home", paths.root], typed: version + "\n")
+    guard approval.status == 0 else { throw FixtureError(message: "approve: \(approval.stdout)") }
+  }
+
+  /// Stops the sample service a home may have started.
+  public static func stopService(_ paths: HomePaths) {
+    let pidFile = paths.root + "/.sample-app.pid"
+    if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+      let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    {
+      kill(pid, SIGKILL)
+    }
+  }
+}
