@@ -19,7 +19,8 @@ public struct A0Command: ParsableCommand {
       Init.self, Status.self, ExplainState.self, History.self, Audit.self, CheckUpdates.self,
       RequestUpgrade.self, PendingApprovals.self, Approve.self, Deny.self, BeginStaging.self,
       StagingStatus.self,
-      ListArtifacts.self, CleanupArtifacts.self, Confirm.self, ClearFailure.self, Reset.self, Grant.self,
+      ListArtifacts.self, CleanupArtifacts.self, Validate.self, Promote.self, Upgrade.self, Rollback.self,
+      Verify.self, Confirm.self, ClearFailure.self, Reset.self, Grant.self,
       Revoke.self,
     ]
   )

@@ -80,6 +80,18 @@ public final class Machine {
     }
   }
 
+  /// Takes the lock only if it is free at once.
+  public func takeLockIfFree(command: String) -> Bool {
+    if lock != nil { return true }
+    lock = HomeLock.tryAcquire(path: paths.lock, command: command)
+    return lock != nil
+  }
+
+  /// Brings the home into agreement before writing under a lock taken late.
+  public func recoverIfNeeded() throws(A0Error) {
+    try recover()
+  }
+
   public func releaseLock() {
     lock?.release()
     lock = nil

@@ -144,6 +144,15 @@ extension Machine {
     if state.currentState == .staging {
       try recoverInterruptedStaging()
     }
+    if state.currentState == .promoting || state.currentState == .rollingBack {
+      recoveryNotes.append("a promotion was interrupted; finishing or reversing it by the facts on disk")
+      do {
+        _ = try Promoter(machine: self).recover()
+      } catch {
+        recoveryNotes.append(
+          "recovery of the promotion ended in \(state.currentState.rawValue): \(error.message)")
+      }
+    }
   }
 
   /// STAGING → FAILED (`interrupted`), the build deleted — published or not.

@@ -1,4 +1,5 @@
 import A0Core
+import CA0Shims
 
 #if canImport(Glibc)
   import Glibc
@@ -184,5 +185,16 @@ public enum FileIO {
     let count = readlink(path, &buffer, buffer.count - 1)
     guard count >= 0 else { return nil }
     return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
+
+extension FileIO {
+  /// Swaps two paths in one step (renameat2 RENAME_EXCHANGE), then fsyncs
+  /// their directory.
+  public static func exchange(_ first: String, _ second: String) throws(A0Error) {
+    guard a0_exchange(first, second) == 0 else {
+      throw A0Error(.operationFailed, "cannot swap \(first) and \(second)", why: errnoText())
+    }
+    try fsyncDirectory(parent(of: first))
   }
 }

@@ -11,4 +11,7 @@ int a0_pipe_cloexec(int fds[2]);
 /// module does not expose without _GNU_SOURCE.
 int a0_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// renameat2(2) with RENAME_EXCHANGE: swaps two paths atomically, so a
+/// directory is replaced without a moment in which it is missing.
+int a0_exchange(const char *first, const char *second);
 #endif

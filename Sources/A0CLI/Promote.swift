@@ -1,0 +1,66 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import ArgumentParser
+
+struct Promote: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Put the validated artifact into production: VALIDATING → PROMOTING → COMPLETE, or roll back.",
+    discussion: """
+      Executor (or a proven human), in VALIDATING with a full, passing validation report for this
+      exact tree hash (exit 2 otherwise). Re-verifies the tree, snapshots user data, switches the
+      production link atomically, restarts the service and polls health until it is stably healthy.
+      Unhealthy, a failed restart or a timeout rolls back automatically — code and user data — and
+      ends in IDLE; if the rollback fails too, FAILED_HARD.
+
+        $ a0 promote
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    try Runner.run("promote", global) { context in
+      Interrupts.install()
+      let machine = try context.openForMutation("promote")
+      let caller = try AuthorityGate.require(
+        .executor, machine, context, command: "promote", arguments: [],
+        action:
+          "Promote \(machine.state.activeOperation?.targetVersion ?? "the staged artifact") to production.",
+        word: machine.state.activeOperation?.targetVersion ?? "promote"
+      ) { () throws(A0Error) in
+        _ = try Promoter(machine: machine).checkPromotable()
+      }
+      let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
+      return try PromotionOutput.finish(outcome)
+    }
+  }
+}
+
+struct PromotionOutput: CommandOutput {
+  let outcome: Promoter.Outcome
+
+  /// A promotion that rolled back is an operation that failed (exit 1),
+  /// even though production is safe again.
+  static func finish(_ outcome: Promoter.Outcome) throws -> PromotionOutput {
+    guard outcome.healthy else {
+      throw A0Error(
+        .operationFailed, "the promotion was rolled back", why: outcome.detail,
+        next:
+          "Production runs \(outcome.production?.version ?? "nothing") again (state \(outcome.state.currentState.rawValue))"
+      )
+    }
+    return PromotionOutput(outcome: outcome)
+  }
+
+  var json: JSONValue {
+    [
+      "current_state": .string(outcome.state.currentState.rawValue), "healthy": .bool(outcome.healthy),
+      "detail": .string(outcome.detail), "production": outcome.production?.json ?? .null,
+    ]
+  }
+
+  var text: String {
+    "\(outcome.production?.version ?? "?") is in production and healthy (\(outcome.detail)). State: "
+      + "\(outcome.state.currentState.rawValue). A human accepts it with `a0 confirm`.\n"
+  }
+}

@@ -1,0 +1,148 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import ArgumentParser
+
+struct Upgrade: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "begin-staging, validate and promote in one command, stopping at the first failure.",
+    discussion: """
+      Executor (or a proven human), with an approval for VERSION.
+
+        $ a0 upgrade v1.1.0
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Argument(parsing: .allUnrecognized, help: "The approved version.")
+  var version: [String] = []
+
+  @Flag(help: "Build again even when a valid artifact of this version exists.")
+  var rebuild = false
+
+  func run() throws {
+    try Runner.run("upgrade", global) { context in
+      let target = try parseVersion(try singleValue(version, name: "version"))
+      Interrupts.install()
+      let machine = try context.openForMutation("upgrade")
+      let caller = try AuthorityGate.require(
+        .executor, machine, context, command: "upgrade",
+        arguments: [target.tag] + (rebuild ? ["--rebuild"] : []),
+        action: "Upgrade to \(target).", word: target.tag
+      ) { () throws(A0Error) in
+        try machine.checkTransition(
+          to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
+          allowedFrom: [.idle, .failed])
+      }
+      _ = try Stager(machine: machine, progress: context.progress).stage(
+        version: target, caller: caller, rebuild: rebuild, dryRun: false)
+      let validation = try Validator(machine: machine, progress: context.progress).validate(
+        caller: caller, only: [])
+      guard validation.report.passed else {
+        throw A0Error(
+          .operationFailed, "validation of \(target) failed",
+          why: validation.report.failing.map { "\($0.name): \($0.error ?? "failed")" }.joined(
+            separator: "; "),
+          next: "See \(validation.reportPath)")
+      }
+      let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
+      return try PromotionOutput.finish(outcome)
+    }
+  }
+}
+
+struct Rollback: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Go back to the known-good version (or --to VERSION) through the same checked states.",
+    discussion: """
+      Executor (or a proven human), in IDLE or FAILED. Rolling back to known-good needs no new
+      approval; any other version needs one, like an upgrade. The existing artifact is re-verified,
+      checked (integrity and a health dry-run), then promoted with the same automatic rollback. To undo
+      an upgrade that is COMPLETE but unwanted, a human runs `a0 reset` first.
+
+        $ a0 rollback
+        $ a0 rollback --to v1.0.0
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "The version to roll back to (default: known-good).")
+  var to: String?
+
+  func run() throws {
+    try Runner.run("rollback", global) { context in
+      let explicit = try to.map(parseVersion)
+      Interrupts.install()
+      let machine = try context.openForMutation("rollback")
+      let caller = try AuthorityGate.require(
+        .executor, machine, context, command: "rollback", arguments: to.map { ["--to", $0] } ?? [],
+        action: "Roll back to \(to ?? "known-good").", word: to ?? "rollback"
+      ) { () throws(A0Error) in
+        try machine.checkTransition(to: .staging, reason: .rollbackRequested, allowedFrom: [.idle, .failed])
+      }
+      let target = try Rollbacks.target(machine, explicit: explicit)
+      try Rollbacks.begin(machine, target: target, caller: caller)
+      let validation = try Validator(machine: machine, progress: context.progress).validate(
+        caller: caller, only: [])
+      guard validation.report.passed else {
+        throw A0Error(
+          .operationFailed, "the rollback target \(target.artifact.version) failed validation",
+          why: validation.report.failing.map { "\($0.name): \($0.error ?? "failed")" }.joined(separator: "; ")
+        )
+      }
+      let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
+      return try PromotionOutput.finish(outcome)
+    }
+  }
+}
+
+struct Verify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check production and every artifact against their manifests.",
+    discussion: """
+      Read-only for files; anyone may run it. Records observed_state (CONSISTENT or INCONSISTENT)
+      when the lock is free. Exit 5 naming what differs.
+
+        $ a0 verify
+      """)
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    try Runner.run("verify", global) { context in
+      let machine = try context.openForReading("verify")
+      // observed_state is recorded only when the lock is free at once;
+      // verify never waits.
+      if machine.takeLockIfFree(command: "a0 verify") { try machine.recoverIfNeeded() }
+      defer { machine.releaseLock() }
+      let findings = try Verification.run(machine, caller: machine.agentCaller)
+      let failures = findings.filter { !$0.ok }
+      guard failures.isEmpty else {
+        throw A0Error(
+          .integrityViolation, "\(failures.count) of \(findings.count) checks differ from their manifests",
+          why: failures.map { "\($0.subject): \($0.detail)" }.joined(separator: "; "),
+          next: "Restore the named files, or stage the release again with --rebuild")
+      }
+      return VerifyOutput(findings: findings)
+    }
+  }
+}
+
+struct VerifyOutput: CommandOutput {
+  let findings: [Verification.Finding]
+
+  var json: JSONValue {
+    [
+      "consistent": .bool(findings.allSatisfy(\.ok)),
+      "checks": .array(
+        findings.map { ["subject": .string($0.subject), "ok": .bool($0.ok), "detail": .string($0.detail)] }),
+    ]
+  }
+
+  var text: String {
+    (findings.isEmpty
+      ? ["Nothing to verify yet."]
+      : findings.map { "\($0.ok ? "ok  " : "FAIL") \($0.subject): \($0.detail)" })
+      .joined(separator: "\n")
+  }
+}

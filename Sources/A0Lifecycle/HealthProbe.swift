@@ -1,0 +1,117 @@
+import A0Core
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Polls a health endpoint: healthy means HTTP 200, answered within each
+/// probe's timeout, continuously for `stableSeconds`.
+public struct HealthProbe {
+  public struct Outcome: Sendable {
+    public var healthy: Bool
+    public var detail: String
+    public var attempts: Int
+    public var lastStatus: Int?
+    public var lastBody: String
+  }
+
+  let http: any HTTPFetching
+
+  public init(http: any HTTPFetching = HTTPClient()) { self.http = http }
+
+  /// `stillRunning` lets the caller stop early when the server it started
+  /// has died: waiting for a dead process helps nobody.
+  public func waitUntilHealthy(
+    url: String, timeoutSeconds: Double, intervalSeconds: Double, stableSeconds: Double,
+    stillRunning: () -> Bool = { true }
+  ) -> Outcome {
+    let deadline = monotonicMilliseconds() + Int64(timeoutSeconds * 1000)
+    var healthySince: Int64?
+    var attempts = 0
+    var lastStatus: Int?
+    var lastBody = ""
+    var detail = "no answer yet"
+    while true {
+      attempts += 1
+      let now = monotonicMilliseconds()
+      let perProbe = max(0.2, min(5, Double(deadline - now) / 1000))
+      do {
+        let response = try http.get(url, headers: [:], timeoutSeconds: perProbe)
+        lastStatus = response.status
+        lastBody = String(response.bodyText.prefix(500))
+        if response.status == 200 {
+          healthySince = healthySince ?? monotonicMilliseconds()
+          detail = "HTTP 200"
+        } else {
+          healthySince = nil
+          detail = "HTTP \(response.status)"
+        }
+      } catch {
+        healthySince = nil
+        detail = error.why ?? error.what
+      }
+      if let since = healthySince, monotonicMilliseconds() - since >= Int64(stableSeconds * 1000) {
+        return Outcome(
+          healthy: true, detail: detail, attempts: attempts, lastStatus: lastStatus, lastBody: lastBody)
+      }
+      if Interrupts.pending != nil {
+        return Outcome(
+          healthy: false, detail: "interrupted", attempts: attempts, lastStatus: lastStatus,
+          lastBody: lastBody)
+      }
+      if !stillRunning() {
+        return Outcome(
+          healthy: false, detail: "the process exited (\(detail))", attempts: attempts,
+          lastStatus: lastStatus,
+          lastBody: lastBody)
+      }
+      if monotonicMilliseconds() >= deadline {
+        return Outcome(
+          healthy: false, detail: "not healthy within \(Int(timeoutSeconds)) s (\(detail))",
+          attempts: attempts,
+          lastStatus: lastStatus, lastBody: lastBody)
+      }
+      let pause = healthySince != nil ? min(intervalSeconds, stableSeconds / 4 + 0.05) : intervalSeconds
+      usleep(useconds_t(max(0.05, min(pause, Double(deadline - monotonicMilliseconds()) / 1000)) * 1_000_000))
+    }
+  }
+}
+
+/// Substitutes `{python}`, `{app}`, `{port}` and `{version}` in a command
+/// array. Each argument stays one argument: nothing is ever split or
+/// handed to a shell.
+public enum CommandTemplate {
+  public static func expand(_ template: [String], values: [String: String]) -> [String] {
+    template.map { argument in
+      var result = argument
+      for (key, value) in values { result = result.replacingOccurrences(of: "{\(key)}", with: value) }
+      return result
+    }
+  }
+}
+
+/// A TCP port on 127.0.0.1 that was free when asked.
+public enum FreePort {
+  public static func find() throws(A0Error) -> UInt16 {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot open a socket", why: FileIO.errnoText())
+    }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    }
+    guard bound == 0 else {
+      throw A0Error(.operationFailed, "cannot find a free port", why: FileIO.errnoText())
+    }
+    _ = withUnsafeMutablePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return UInt16(bigEndian: address.sin_port)
+  }
+}

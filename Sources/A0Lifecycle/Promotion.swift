@@ -1,0 +1,441 @@
+import A0Core
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What a promotion needs to undo itself, written before production is
+/// touched: `snapshots/<op_id>/context.json`.
+struct PromotionContext {
+  var operationID: String
+  var version: String
+  var buildID: String
+  var previous: ProductionInfo?
+
+  var json: JSONValue {
+    [
+      "operation_id": .string(operationID), "version": .string(version), "build_id": .string(buildID),
+      "previous": previous?.json ?? .null,
+    ]
+  }
+
+  init(operationID: String, version: String, buildID: String, previous: ProductionInfo?) {
+    self.operationID = operationID
+    self.version = version
+    self.buildID = buildID
+    self.previous = previous
+  }
+
+  init?(json: JSONValue) {
+    guard let operation = json["operation_id"]?.stringValue, let version = json["version"]?.stringValue,
+      let build = json["build_id"]?.stringValue
+    else { return nil }
+    self.init(
+      operationID: operation, version: version, buildID: build,
+      previous: json["previous"].flatMap { ProductionInfo(json: $0) })
+  }
+}
+
+/// Puts a validated artifact into production and proves it healthy, or
+/// undoes it — code and user data (DESIGN.md §6 step 4).
+public final class Promoter {
+  let machine: Machine
+  let progress: (String) -> Void
+  let restartRunner = ProcessRunner(killGroupOnExit: false)
+
+  public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
+    self.machine = machine
+    self.progress = progress
+  }
+
+  var paths: HomePaths { machine.paths }
+  var config: Config { machine.config }
+  var link: String { paths.productionLink(config) }
+
+  func snapshotDirectory(_ operationID: String) -> String { paths.snapshots + "/" + operationID }
+
+  public struct Outcome: Sendable {
+    public var state: StateRecord
+    public var healthy: Bool
+    public var detail: String
+    public var production: ProductionInfo?
+  }
+
+  /// The newest full, passing report for this operation and tree hash,
+  /// matched against the journal's `validation_passed` event.
+  func passingReport(version: String, operationID: String, treeHash: String) throws(A0Error) -> String? {
+    let directory = paths.reports + "/" + version
+    guard FileIO.isDirectory(directory) else { return nil }
+    let events = try machine.journal.events(from: machine.state.auditSeq)
+    let vouched = Set(
+      events.filter {
+        $0.eventType == "validation_passed" && $0.details["operation_id"]?.stringValue == operationID
+      }
+      .compactMap { $0.details["report_sha256"]?.stringValue })
+    for name in try FileIO.listDirectory(directory).sorted().reversed() where name.hasPrefix("validation-") {
+      guard let bytes = try FileIO.read(directory + "/" + name), let report = try? JSONValue.parse(bytes)
+      else {
+        continue
+      }
+      guard report["passed"] == .bool(true), report["partial"] == .bool(false),
+        report["operation_id"]?.stringValue == operationID, report["tree_hash"]?.stringValue == treeHash,
+        vouched.contains(Digest.sha256Hex(bytes))
+      else { continue }
+      return directory + "/" + name
+    }
+    return nil
+  }
+
+  /// Checks promote may run; throws exit 2 with the reason otherwise.
+  public func checkPromotable() throws(A0Error) -> (ArtifactInfo, String) {
+    guard machine.state.currentState == .validating, let operation = machine.state.activeOperation,
+      let operationID = machine.state.operationID
+    else {
+      throw A0Error(
+        .wrongState, "promote runs only in VALIDATING, not \(machine.state.currentState.rawValue)",
+        next: "See `a0 explain-state`")
+    }
+    guard let artifact = try Artifacts.find(paths, version: operation.targetVersion) else {
+      throw A0Error(
+        .wrongState, "the artifact of \(operation.targetVersion) is missing", next: "Stage it again")
+    }
+    guard
+      let report = try passingReport(
+        version: artifact.version, operationID: operationID, treeHash: artifact.manifest.treeHash)
+    else {
+      throw A0Error(
+        .wrongState,
+        "no passing validation report for \(artifact.version) at tree hash \(artifact.manifest.treeHash.prefix(16))…",
+        why: "promote needs a full `a0 validate` that passed for this operation and this exact tree",
+        next: "Run `a0 validate`")
+    }
+    return (artifact, report)
+  }
+
+  public func promote(caller: Caller) throws(A0Error) -> Outcome {
+    let (artifact, report) = try checkPromotable()
+    let operationID = machine.state.operationID ?? artifact.buildID
+    // Re-verify right before production sees it: a file edited since
+    // validation is caught here, and production is not touched.
+    do {
+      _ = try Artifacts.verify(artifact)
+    } catch {
+      try machine.record(
+        eventType: "promotion_refused", actor: caller.actor,
+        details: ["operation_id": .string(operationID), "error": .string(error.message)])
+      throw A0Error(
+        .wrongState, "the artifact changed since it was validated", why: error.why ?? error.what,
+        next: "Nothing was promoted; clear it and stage \(artifact.version) again with --rebuild")
+    }
+    let previous = ProductionInfo.read(paths)
+    let context = PromotionContext(
+      operationID: operationID, version: artifact.version, buildID: artifact.buildID, previous: previous)
+    let snapshot = snapshotDirectory(operationID)
+    try FileIO.makeDirectory(paths.snapshots)
+    try FileIO.removeTree(snapshot)
+    try FileIO.makeDirectory(snapshot)
+    try FileIO.writeAtomically(snapshot + "/context.json", Array(context.json.prettyString.utf8))
+    try FileIO.fsyncDirectory(paths.snapshots)
+    try machine.transition(
+      to: .promoting, reason: .promotionStarted, caller: caller,
+      notes:
+        "promoting \(artifact.version) (build \(artifact.buildID)) over \(previous?.version ?? "nothing")",
+      details: [
+        "operation_id": .string(operationID), "build_id": .string(artifact.buildID),
+        "report": .string(report),
+        "previous_version": .optional(previous?.version), "previous_build_id": .optional(previous?.buildID),
+        "operation_type": .optional(machine.state.activeOperation?.type.rawValue),
+      ])
+    return try continuePromotion(context, caller: caller, switched: false)
+  }
+
+  /// From PROMOTING: snapshot, skeleton, switch, restart, health. Also the
+  /// path recovery takes when it finds the link already switched.
+  func continuePromotion(_ context: PromotionContext, caller: Caller, switched: Bool) throws(A0Error)
+    -> Outcome
+  {
+    let snapshot = snapshotDirectory(context.operationID)
+    let newTarget = ".billy/builds/\(context.buildID)/app"
+    do throws(A0Error) {
+      if !switched {
+        progress("snapshotting user data")
+        try takeSnapshot(snapshot)
+        try copyMissingSkeleton(buildID: context.buildID)
+        progress("switching production to \(context.version)")
+        try AtomicLink.replace(link: link, target: newTarget)
+        try machine.record(
+          eventType: "production_switched", actor: "system",
+          details: [
+            "operation_id": .string(context.operationID), "link": .string(link), "target": .string(newTarget),
+            "previous_target": .optional(context.previous.map { ".billy/builds/\($0.buildID)/app" }),
+          ])
+      }
+      try restart(version: context.version)
+    } catch {
+      return try rollBack(context, caller: caller, reason: "promotion failed: \(error.message)")
+    }
+    progress("waiting for \(config.service.healthURL) to be stably healthy")
+    let outcome = HealthProbe().waitUntilHealthy(
+      url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
+      intervalSeconds: Double(config.service.healthIntervalSeconds),
+      stableSeconds: Double(config.service.stableSeconds))
+    try writeHealth(outcome, version: context.version)
+    guard outcome.healthy else {
+      return try rollBack(
+        context, caller: caller,
+        reason: "\(context.version) failed its health check in production: \(outcome.detail)")
+    }
+    let artifact = try Artifacts.manifest(paths, buildID: context.buildID)
+    let production = ProductionInfo(
+      version: context.version, commitSHA: artifact.commitSHA, buildID: context.buildID,
+      treeHash: artifact.treeHash,
+      deployedAt: machine.clock.now().iso8601)
+    var versionJSON = production.json
+    if case .object(var members) = versionJSON {
+      members["previous_build_id"] = .optional(context.previous?.buildID)
+      members["previous_version"] = .optional(context.previous?.version)
+      versionJSON = .object(members)
+    }
+    try FileIO.writeAtomically(paths.versionFile, Array(versionJSON.prettyString.utf8))
+    let operationType = machine.state.activeOperation?.type.rawValue ?? "upgrade"
+    try machine.transition(
+      to: .complete, reason: .healthCheckPassed, caller: caller,
+      notes: "\(context.version) is in production and healthy",
+      details: [
+        "operation_id": .string(context.operationID), "build_id": .string(context.buildID),
+        "operation_type": .string(operationType), "health": .string(outcome.detail),
+      ]
+    ) { record in
+      record.observedState = .consistent
+    }
+    return Outcome(state: machine.state, healthy: true, detail: outcome.detail, production: production)
+  }
+
+  func takeSnapshot(_ snapshot: String) throws(A0Error) {
+    let data = snapshot + "/shared"
+    try FileIO.removeTree(data)
+    try FileIO.makeDirectory(paths.shared)
+    try FileIO.copyTree(from: paths.shared, to: data)
+    try FileIO.fsyncDirectory(snapshot)
+    // Marked complete only once every byte is on disk (copyFile fsyncs each file).
+    try FileIO.writeAtomically(snapshot + "/COMPLETE", Array("complete\n".utf8))
+    try machine.record(
+      eventType: "snapshot_taken", actor: "system",
+      details: ["snapshot": .string(snapshot), "operation_id": .string(FileIO.baseName(of: snapshot))])
+  }
+
+  /// Skeleton files the user does not have yet are copied into shared/;
+  /// a user's file is never overwritten.
+  func copyMissingSkeleton(buildID: String) throws(A0Error) {
+    let skeleton = Artifacts.buildPath(paths, buildID) + "/skeleton"
+    guard FileIO.isDirectory(skeleton) else { return }
+    func merge(_ relative: String) throws(A0Error) {
+      let source = skeleton + (relative.isEmpty ? "" : "/" + relative)
+      let target = paths.shared + (relative.isEmpty ? "" : "/" + relative)
+      if FileIO.isDirectory(source) && FileIO.readLink(source) == nil {
+        if !FileIO.exists(target) { try FileIO.makeDirectory(target) }
+        guard FileIO.isDirectory(target) else { return }
+        for name in try FileIO.listDirectory(source) {
+          try merge(relative.isEmpty ? name : relative + "/" + name)
+        }
+      } else if !FileIO.exists(target) {
+        try FileIO.copyTree(from: source, to: target)
+      }
+    }
+    try merge("")
+  }
+
+  func restart(version: String) throws(A0Error) {
+    progress("restarting the service")
+    let command = CommandTemplate.expand(
+      config.service.restart,
+      values: ["python": link + "/.venv/bin/python", "app": link, "version": version, "port": ""])
+    try runService(command, what: "restart", version: version)
+  }
+
+  func runService(_ command: [String], what: String, version: String) throws(A0Error) {
+    let spec = CommandLineSpec(
+      command,
+      environment: ProcessEnvironment.minimal(extra: [
+        "A0_HOME": paths.root, "A0_RELEASE_DIR": link, "A0_VERSION": version,
+        "A0_PRODUCTION_LINK": config.production.link,
+      ]), workingDirectory: paths.root, timeoutSeconds: Double(config.service.restartTimeoutSeconds))
+    let result = try restartRunner.run(spec)
+    try machine.record(
+      eventType: "service_\(what)", actor: "system",
+      details: [
+        "command": .array(command.map(JSONValue.string)), "exit_status": .int(Int(result.status)),
+        "timed_out": .bool(result.timedOut), "output_tail": .string(result.tail(lines: 10)),
+      ])
+    guard result.succeeded else {
+      throw A0Error(
+        .operationFailed, "the \(what) command failed",
+        why: result.timedOut
+          ? "timed out after \(config.service.restartTimeoutSeconds) s"
+          : "exit \(result.status): \(result.tail(lines: 3))")
+    }
+  }
+
+  func writeHealth(_ outcome: HealthProbe.Outcome, version: String) throws(A0Error) {
+    let record: JSONValue = [
+      "status": outcome.healthy ? "HEALTHY" : (outcome.lastStatus == nil ? "UNHEALTHY" : "DEGRADED"),
+      "checked_at": .string(machine.clock.now().iso8601), "version": .string(version),
+      "details": [
+        "url": .string(config.service.healthURL), "detail": .string(outcome.detail),
+        "attempts": .int(outcome.attempts), "last_status": outcome.lastStatus.map { .int($0) } ?? .null,
+        "last_body": .string(outcome.lastBody),
+      ],
+    ]
+    try FileIO.writeAtomically(paths.lastHealthCheck, Array(record.prettyString.utf8))
+  }
+
+  // MARK: - Rollback
+
+  /// PROMOTING → ROLLING_BACK → IDLE, or FAILED_HARD when any step of the
+  /// rollback fails (production state unknown; executor revoked).
+  func rollBack(_ context: PromotionContext, caller: Caller, reason: String) throws(A0Error) -> Outcome {
+    progress("rolling back: \(reason)")
+    if machine.state.currentState == .promoting {
+      try machine.transition(
+        to: .rollingBack, reason: .healthCheckFailed, caller: .system, notes: reason,
+        details: ["operation_id": .string(context.operationID), "build_id": .string(context.buildID)])
+    }
+    let now = machine.clock.now()
+    do throws(A0Error) {
+      try restorePrevious(context)
+    } catch {
+      try machine.transition(
+        to: .failedHard, reason: .rollbackFailed, caller: .system,
+        notes: "rollback failed: \(error.message)",
+        details: [
+          "operation_id": .string(context.operationID),
+          "authority_revoked": .bool(machine.state.authorityLevel == .executor),
+        ]
+      ) { record in
+        record.lastFailure = FailureRecord(
+          state: .rollingBack, error: "\(reason); then the rollback failed: \(error.message)", occurredAt: now
+        )
+        record.locks.lockReason = "rollback failed: \(error.message); production state unknown"
+      }
+      throw A0Error(
+        .operationFailed, "the rollback failed; production state is unknown", why: error.message,
+        next: "Everything is locked. Inspect production, then a human runs `a0 reset --reason TEXT`")
+    }
+    try machine.transition(
+      to: .idle, reason: .rollbackCompleted, caller: .system,
+      notes: "rolled back to \(context.previous?.version ?? "no production"): \(reason)",
+      details: [
+        "operation_id": .string(context.operationID),
+        "restored_version": .optional(context.previous?.version),
+        "operation_type": .optional(machine.state.activeOperation?.type.rawValue),
+      ]
+    ) { record in
+      record.lastFailure = FailureRecord(state: .promoting, error: reason, occurredAt: now)
+    }
+    return Outcome(state: machine.state, healthy: false, detail: reason, production: context.previous)
+  }
+
+  /// Stop, switch back (or remove the link), restore the data snapshot,
+  /// restart, prove the old version healthy.
+  func restorePrevious(_ context: PromotionContext) throws(A0Error) {
+    if !config.service.stop.isEmpty {
+      let command = CommandTemplate.expand(
+        config.service.stop,
+        values: ["python": link + "/.venv/bin/python", "app": link, "version": context.version, "port": ""])
+      try runService(command, what: "stop", version: context.version)
+    }
+    if let previous = context.previous {
+      try AtomicLink.replace(link: link, target: ".billy/builds/\(previous.buildID)/app")
+    } else if FileIO.readLink(link) != nil {
+      guard unlink(link) == 0 else {
+        throw A0Error(.operationFailed, "cannot remove \(link)", why: FileIO.errnoText())
+      }
+      try FileIO.fsyncDirectory(paths.root)
+    }
+    try machine.record(
+      eventType: "production_switched", actor: "system",
+      details: [
+        "operation_id": .string(context.operationID), "link": .string(link),
+        "target": .optional(context.previous.map { ".billy/builds/\($0.buildID)/app" }), "rollback": true,
+      ])
+    let snapshot = snapshotDirectory(context.operationID)
+    if FileIO.exists(snapshot + "/COMPLETE") {
+      try restoreSnapshot(snapshot)
+    }
+    guard let previous = context.previous else { return }
+    try restart(version: previous.version)
+    let outcome = HealthProbe().waitUntilHealthy(
+      url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
+      intervalSeconds: Double(config.service.healthIntervalSeconds),
+      stableSeconds: Double(config.service.stableSeconds))
+    try writeHealth(outcome, version: previous.version)
+    guard outcome.healthy else {
+      throw A0Error(.operationFailed, "\(previous.version) is not healthy either", why: outcome.detail)
+    }
+  }
+
+  /// Replaces shared/ by the snapshot in one step (RENAME_EXCHANGE), so
+  /// user data is the pre-promotion copy or the post-promotion one, never a mix.
+  func restoreSnapshot(_ snapshot: String) throws(A0Error) {
+    let staged = paths.billy + "/shared.restore-" + FileIO.baseName(of: snapshot)
+    try FileIO.removeTree(staged)
+    try FileIO.copyTree(from: snapshot + "/shared", to: staged)
+    try FileIO.fsyncDirectory(paths.billy)
+    try FileIO.exchange(staged, paths.shared)
+    try FileIO.removeTree(staged)
+    try machine.record(
+      eventType: "snapshot_restored", actor: "system",
+      details: ["snapshot": .string(snapshot), "operation_id": .string(FileIO.baseName(of: snapshot))])
+  }
+
+  // MARK: - Recovery
+
+  /// Finishes or reverses a promotion whose a0 died, by where the link
+  /// points and whether the snapshot is complete (DESIGN.md §6).
+  func recover() throws(A0Error) -> Outcome? {
+    guard let operationID = machine.state.operationID,
+      let bytes = try FileIO.read(snapshotDirectory(operationID) + "/context.json"),
+      let json = try? JSONValue.parse(bytes), let context = PromotionContext(json: json)
+    else {
+      // Without its context nothing can be undone safely.
+      let now = machine.clock.now()
+      try machine.transition(
+        to: machine.state.currentState == .promoting ? .rollingBack : .failedHard,
+        reason: machine.state.currentState == .promoting ? .healthCheckFailed : .rollbackFailed,
+        caller: .system,
+        notes: "the promotion context is missing; production state unknown"
+      ) { record in
+        record.lastFailure = FailureRecord(
+          state: .promoting, error: "promotion context missing", occurredAt: now)
+      }
+      if machine.state.currentState == .rollingBack {
+        try machine.transition(
+          to: .failedHard, reason: .rollbackFailed, caller: .system, notes: "the promotion context is missing"
+        ) { record in
+          record.lastFailure = FailureRecord(
+            state: .rollingBack, error: "promotion context missing", occurredAt: now)
+        }
+      }
+      return nil
+    }
+    if machine.state.currentState == .rollingBack {
+      return try rollBack(context, caller: .system, reason: "a rollback was interrupted and has been redone")
+    }
+    let atNew = FileIO.readLink(link) == ".billy/builds/\(context.buildID)/app"
+    try machine.record(
+      eventType: "interrupted", actor: "system",
+      details: [
+        "reason_code": .string(ReasonCode.interrupted.rawValue), "operation_id": .string(context.operationID),
+        "notes": .string(
+          atNew
+            ? "promotion interrupted after the switch: restarting and checking health"
+            : "promotion interrupted before the switch: rolling back"),
+      ])
+    if atNew {
+      return try continuePromotion(context, caller: .system, switched: true)
+    }
+    return try rollBack(
+      context, caller: .system, reason: "a promotion was interrupted before production switched")
+  }
+}

@@ -1,0 +1,142 @@
+import A0Core
+import A0System
+
+/// `a0 rollback`: an operation of type rollback through the same states —
+/// STAGING only re-verifies the existing artifact, VALIDATING runs the
+/// integrity and health checks, then promotion.
+public enum Rollbacks {
+  public struct Target: Sendable {
+    public var artifact: ArtifactInfo
+    public var needsApproval: Bool
+  }
+
+  /// The version to go back to: known-good by default. Any other target
+  /// needs an approval like an upgrade (marked as a downgrade).
+  public static func target(_ machine: Machine, explicit: Version?) throws(A0Error) -> Target {
+    let knownGood = ProductionInfo.read(path: machine.paths.knownGood)
+    guard let version = explicit?.tag ?? knownGood?.version else {
+      throw A0Error(
+        .wrongState, "there is no known-good version to roll back to",
+        next: "Pass --to VERSION (it needs an approval), or confirm an upgrade first")
+    }
+    guard let artifact = try Artifacts.find(machine.paths, version: version) else {
+      throw A0Error(
+        .wrongState, "there is no artifact of \(version) to roll back to",
+        next: "Request and approve \(version) like an upgrade; it is marked as a downgrade")
+    }
+    if let current = ProductionInfo.read(machine.paths), current.buildID == artifact.buildID {
+      throw A0Error(.wrongState, "\(version) is already in production", next: "Nothing to roll back")
+    }
+    return Target(artifact: artifact, needsApproval: version != knownGood?.version)
+  }
+
+  public static func begin(_ machine: Machine, target: Target, caller: Caller) throws(A0Error) {
+    if machine.state.locks.rollbackLocked {
+      throw A0Error(
+        .wrongState, "rollbacks are locked in \(machine.state.currentState.rawValue)",
+        why: machine.state.locks.lockReason, next: "A human must run `a0 reset --reason TEXT` first")
+    }
+    try machine.checkTransition(to: .staging, reason: .rollbackRequested, allowedFrom: [.idle, .failed])
+    var approvalID: String?
+    if target.needsApproval {
+      let approval = try UpgradeRequests.usableApproval(machine, version: target.artifact.version)
+      approvalID = approval.requestID
+      try machine.record(
+        eventType: "approval_consumed", actor: caller.actor,
+        details: ["request_id": .string(approval.requestID), "version": .string(approval.version)])
+    }
+    let now = machine.clock.now()
+    let operationID = Stager.newOperationID(at: now)
+    try machine.transition(
+      to: .staging, reason: .rollbackRequested, caller: caller,
+      notes: "rolling back to \(target.artifact.version) (build \(target.artifact.buildID))",
+      details: [
+        "operation_id": .string(operationID), "operation_type": "rollback",
+        "build_id": .string(target.artifact.buildID),
+        "request_id": .optional(approvalID),
+      ]
+    ) { record in
+      record.activeOperation = ActiveOperation(
+        type: .rollback, targetVersion: target.artifact.version, startedAt: now)
+      record.operationID = operationID
+    }
+    do {
+      _ = try Artifacts.verify(target.artifact)
+    } catch {
+      try machine.transition(
+        to: .failed, reason: .integrityViolation, caller: caller,
+        notes: "the rollback target does not verify",
+        details: ["operation_type": "rollback"]
+      ) { record in
+        record.lastFailure = FailureRecord(state: .staging, error: error.message, occurredAt: now)
+        record.authorityLevel = .observer
+      }
+      throw error
+    }
+    try machine.transition(
+      to: .validating, reason: .stagingCompleted, caller: caller,
+      notes: "artifact \(target.artifact.version) re-verified for rollback",
+      details: [
+        "build_id": .string(target.artifact.buildID), "tree_hash": .string(target.artifact.manifest.treeHash),
+        "operation_type": "rollback", "reused": true,
+      ])
+  }
+}
+
+/// `a0 verify`: production and every artifact against their manifests.
+public enum Verification {
+  public struct Finding: Sendable {
+    public var subject: String
+    public var ok: Bool
+    public var detail: String
+  }
+
+  public static func run(_ machine: Machine, caller: Caller) throws(A0Error) -> [Finding] {
+    var findings: [Finding] = []
+    let link = machine.paths.productionLink(machine.config)
+    if let production = ProductionInfo.read(machine.paths) {
+      let expected = ".billy/builds/\(production.buildID)/app"
+      if FileIO.readLink(link) != expected {
+        findings.append(
+          Finding(
+            subject: "production", ok: false,
+            detail: "the link points at \(FileIO.readLink(link) ?? "nothing"), not \(expected)"))
+      } else {
+        do {
+          _ = try ProductionVerifier.verifyOrThrow(machine.paths, config: machine.config)
+          findings.append(
+            Finding(subject: "production", ok: true, detail: "\(production.version) matches its manifest"))
+        } catch {
+          findings.append(Finding(subject: "production", ok: false, detail: error.message))
+        }
+      }
+    } else if FileIO.readLink(link) != nil {
+      findings.append(
+        Finding(subject: "production", ok: false, detail: "a link exists but version.json does not"))
+    }
+    let (artifacts, problems) = try Artifacts.list(machine.paths)
+    for artifact in artifacts {
+      do {
+        _ = try Artifacts.verify(artifact)
+        findings.append(
+          Finding(subject: "artifact \(artifact.version)", ok: true, detail: "matches its manifest"))
+      } catch {
+        findings.append(
+          Finding(subject: "artifact \(artifact.version)", ok: false, detail: error.why ?? error.message))
+      }
+    }
+    findings += problems.map { Finding(subject: "artifacts", ok: false, detail: $0) }
+    let consistent = findings.allSatisfy(\.ok)
+    let observed: ObservedState = consistent ? .consistent : .inconsistent
+    if machine.lock != nil && machine.state.observedState != observed {
+      try machine.updateState(
+        eventType: "verification", actor: caller.actor,
+        details: [
+          "observed_state": .string(observed.rawValue),
+          "failures": .array(findings.filter { !$0.ok }.map { .string("\($0.subject): \($0.detail)") }),
+        ]
+      ) { $0.observedState = observed }
+    }
+    return findings
+  }
+}

@@ -1,0 +1,138 @@
+import A0Core
+import CA0Shims
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A long-running child in its own process group (a server under test),
+/// its output sent to a log file. `stop()` ends the whole group.
+public final class BackgroundProcess {
+  public let pid: pid_t
+  public let logPath: String
+  private var stopped = false
+
+  public init(_ spec: CommandLineSpec, logPath: String) throws(A0Error) {
+    guard let program = spec.arguments.first, !program.isEmpty else {
+      throw A0Error(.badInput, "an empty command cannot be started")
+    }
+    self.logPath = logPath
+    let logDescriptor = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard logDescriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot create \(logPath)", why: FileIO.errnoText())
+    }
+    defer { close(logDescriptor) }
+    let nullDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    defer { close(nullDescriptor) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, nullDescriptor, 0)
+    posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
+    posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
+    if let directory = spec.workingDirectory { a0_spawn_addchdir(&actions, directory) }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(
+      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    let argv = spec.arguments.map { strdup($0) } + [nil]
+    let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var child: pid_t = 0
+    let status = posix_spawnp(&child, program, &actions, &attributes, argv, envp)
+    guard status == 0 else {
+      throw A0Error(.operationFailed, "cannot start \(program)", why: FileIO.errnoText(status))
+    }
+    pid = child
+  }
+
+  deinit { stop() }
+
+  /// Whether the child has exited (it is reaped then).
+  public var hasExited: Bool {
+    var status: Int32 = 0
+    return stopped || waitpid(pid, &status, WNOHANG) == pid
+  }
+
+  /// SIGTERM to the group, SIGKILL after `grace`, then reap.
+  public func stop(graceSeconds: Double = 3) {
+    guard !stopped else { return }
+    stopped = true
+    kill(-pid, SIGTERM)
+    let deadline = monotonicMilliseconds() + Int64(graceSeconds * 1000)
+    var status: Int32 = 0
+    while monotonicMilliseconds() < deadline {
+      if waitpid(pid, &status, WNOHANG) != 0 { break }
+      usleep(20_000)
+    }
+    kill(-pid, SIGKILL)
+    _ = waitpid(pid, &status, 0)
+  }
+
+  public func outputTail(bytes: Int = 4000) -> String {
+    ((try? FileIO.read(logPath)).flatMap { $0 }).map { String(decoding: $0.suffix(bytes), as: UTF8.self) }
+      ?? ""
+  }
+}
+
+extension FileIO {
+  /// Copies a tree: directories, regular files (with their mode) and
+  /// symlinks as symlinks; never follows a link.
+  public static func copyTree(from source: String, to destination: String, skipTopLevel: Set<String> = [])
+    throws(A0Error)
+  {
+    var info = stat()
+    guard lstat(source, &info) == 0 else {
+      throw A0Error(.operationFailed, "cannot read \(source)", why: errnoText())
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFDIR:
+      try makeDirectory(destination, mode: info.st_mode & 0o7777)
+      for name in try listDirectory(source) where !skipTopLevel.contains(name) {
+        try copyTree(from: source + "/" + name, to: destination + "/" + name)
+      }
+    case S_IFLNK:
+      guard let target = readLink(source), symlink(target, destination) == 0 else {
+        throw A0Error(.operationFailed, "cannot copy the link \(source)", why: errnoText())
+      }
+    case S_IFREG:
+      try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777)
+    default:
+      return
+    }
+  }
+
+  public static func copyFile(from source: String, to destination: String, mode: mode_t) throws(A0Error) {
+    let input = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard input >= 0 else { throw A0Error(.operationFailed, "cannot open \(source)", why: errnoText()) }
+    defer { close(input) }
+    let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+    guard output >= 0 else {
+      throw A0Error(.operationFailed, "cannot create \(destination)", why: errnoText())
+    }
+    defer { close(output) }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress!, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        throw A0Error(.operationFailed, "cannot read \(source)", why: errnoText())
+      }
+      if count == 0 { break }
+      try writeAll(descriptor: output, Array(buffer[0..<count]), path: destination)
+    }
+    try fsyncDescriptor(output, path: destination)
+  }
+}
