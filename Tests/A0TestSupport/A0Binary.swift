@@ -64,48 +64,54 @@ public enum A0Binary {
   }
 }
 
-/// A child process with captured output.
+/// A child process with captured output. Spawned with posix_spawn and
+/// reaped with waitpid, its streams in files: Foundation's Process can hang
+/// in waitUntilExit on Linux when many children come and go.
 public final class RunningProcess: @unchecked Sendable {
-  let process = Process()
-  let out = Pipe()
-  let err = Pipe()
-  private var stdoutData = Data()
-  private var stderrData = Data()
-  private let group = DispatchGroup()
+  public let pid: Int32
+  let directory: String
+  private var result: A0Binary.Result?
 
   init(_ program: String, _ arguments: [String], stdin: String, environment: [String: String] = [:]) throws {
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
+    var template = Array("/tmp/a0run-XXXXXX".utf8CString)
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+      throw FixtureError(message: "mkdtemp failed")
+    }
+    directory = String(cString: made)
+    try stdin.write(toFile: directory + "/in", atomically: false, encoding: .utf8)
     var merged = ProcessInfo.processInfo.environment
     merged.removeValue(forKey: "A0_HOME")
     for (key, value) in environment { merged[key] = value }
-    process.environment = merged
-    let input = Pipe()
-    process.standardInput = input
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    group.enter()
-    DispatchQueue.global().async { [out] in
-      self.stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-      self.group.leave()
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, directory + "/in", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, directory + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, directory + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let argv = ([program] + arguments).map { strdup($0) } + [nil]
+    let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
     }
-    group.enter()
-    DispatchQueue.global().async { [err] in
-      self.stderrData = err.fileHandleForReading.readDataToEndOfFile()
-      self.group.leave()
-    }
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try? input.fileHandleForWriting.close()
+    var child: pid_t = 0
+    let status = posix_spawn(&child, program, &actions, nil, argv, envp)
+    guard status == 0 else { throw FixtureError(message: "cannot start \(program): \(status)") }
+    pid = child
   }
 
-  public var pid: Int32 { process.processIdentifier }
+  deinit { try? FileManager.default.removeItem(atPath: directory) }
 
   public func wait() -> A0Binary.Result {
-    process.waitUntilExit()
-    group.wait()
-    return A0Binary.Result(
-      status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-      stderr: String(decoding: stderrData, as: UTF8.self))
+    if let result { return result }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    let read = { (name: String) in
+      (try? String(contentsOfFile: self.directory + "/" + name, encoding: .utf8)) ?? ""
+    }
+    let finished = A0Binary.Result(status: code, stdout: read("out"), stderr: read("err"))
+    result = finished
+    return finished
   }
 }

@@ -50,7 +50,7 @@ public enum SampleApp {
         "service.restart": "[\"\(service)\", \"restart\", \"\(paths.root)\", \"\(servicePort)\"]",
         "service.stop": "[\"\(service)\", \"stop\", \"\(paths.root)\", \"\(servicePort)\"]",
         "service.health_url": "\"http://127.0.0.1:\(servicePort)/health\"",
-        "service.health_timeout_seconds": "15", "service.health_interval_seconds": "1",
+        "service.health_timeout_seconds": "6", "service.health_interval_seconds": "1",
         "service.stable_seconds": "1", "service.restart_timeout_seconds": "20",
       ])
     return (paths, published)
@@ -73,5 +73,53 @@ public enum SampleApp {
     {
       kill(pid, SIGKILL)
     }
+  }
+}
+
+extension SampleApp {
+  /// Runs a0 as the executor agent (no terminal, --json).
+  public static func agent(_ paths: HomePaths, _ arguments: [String]) throws -> A0Binary.Result {
+    try A0Binary.run(arguments + ["--home", paths.root, "--json"])
+  }
+
+  /// A home with executor authority and `version` approved and staged (VALIDATING).
+  public static func staged(in directory: String, version: String = "v1.0.0") throws -> (HomePaths, Published)
+  {
+    let (paths, published) = try home(in: directory)
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try approve(paths, version)
+    let staging = try agent(paths, ["begin-staging", version])
+    guard staging.status == 0 else { throw FixtureError(message: "staging: \(staging.stdout)") }
+    return (paths, published)
+  }
+
+  /// Requests, approves and upgrades to `version` as the executor agent.
+  public static func upgrade(_ paths: HomePaths, to version: String) throws -> A0Binary.Result {
+    try approve(paths, version)
+    return try agent(paths, ["upgrade", version])
+  }
+
+  public static func confirm(_ paths: HomePaths, _ version: String) throws {
+    let result = try A0Binary.runAtTerminal(["confirm", "--home", paths.root], typed: version + "\n")
+    guard result.status == 0 else { throw FixtureError(message: "confirm: \(result.stdout)") }
+  }
+
+  /// What production answers over HTTP, or nil.
+  public static func servedVersion(_ paths: HomePaths) -> String? {
+    let config = (try? ConfigLoader.load(path: paths.config))
+    guard let url = config?.service.healthURL,
+      let response = try? HTTPClient().get(url, headers: [:], timeoutSeconds: 2), response.status == 200,
+      let json = try? JSONValue.parse(response.body)
+    else { return nil }
+    return json["version"]?.stringValue
+  }
+
+  public static func status(_ paths: HomePaths) throws -> JSONValue? {
+    try A0Binary.run(["status", "--home", paths.root, "--json"]).json?["data"]
+  }
+
+  /// Processes whose command line mentions `needle`.
+  public static func processes(matching needle: String) -> String {
+    (try? ProcessRunner().run(CommandLineSpec(["pgrep", "-af", needle], timeoutSeconds: 5)).stdoutText) ?? ""
   }
 }
