@@ -1,0 +1,102 @@
+import A0Core
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The trust boundary check (DESIGN.md §5): which of a0's paths the agent's
+/// user could write, and whether humans prove themselves with signatures.
+public enum Doctor {
+  public struct Finding: Sendable {
+    public var path: String
+    public var writers: [String]
+  }
+
+  public struct Report: Sendable {
+    public var proofMode: Config.ProofMode
+    public var agentUser: String?
+    public var findings: [Finding]
+    public var problems: [String]
+    public var isSecure: Bool { problems.isEmpty }
+  }
+
+  struct Account {
+    var name: String
+    var uid: uid_t
+    var groups: Set<gid_t>
+
+    static func named(_ name: String) -> Account? {
+      guard let entry = getpwnam(name) else { return nil }
+      let uid = entry.pointee.pw_uid
+      let primary = entry.pointee.pw_gid
+      var count: Int32 = 64
+      var groups = [gid_t](repeating: 0, count: 64)
+      if getgrouplist(name, primary, &groups, &count) < 0 {
+        groups = [gid_t](repeating: 0, count: Int(count))
+        _ = getgrouplist(name, primary, &groups, &count)
+      }
+      return Account(name: name, uid: uid, groups: Set(groups.prefix(Int(max(0, count)))).union([primary]))
+    }
+
+    /// Whether this account may replace `path`: write the file itself, or
+    /// write its directory (and so rename something over it).
+    func canWrite(_ path: String) -> Bool {
+      if uid == 0 { return true }
+      return writable(path) || writable(FileIO.parent(of: path))
+    }
+
+    private func writable(_ path: String) -> Bool {
+      var info = stat()
+      guard stat(path, &info) == 0 else { return false }
+      if info.st_uid == uid { return info.st_mode & S_IWUSR != 0 }
+      if groups.contains(info.st_gid) { return info.st_mode & S_IWGRP != 0 }
+      return info.st_mode & S_IWOTH != 0
+    }
+  }
+
+  public static func examine(paths: HomePaths, config: Config, agentUser: String?, binary: String)
+    throws(A0Error)
+    -> Report
+  {
+    let signers =
+      config.humans.allowedSigners.hasPrefix("/")
+      ? config.humans.allowedSigners : paths.billy + "/" + config.humans.allowedSigners
+    let watched = [
+      paths.billy, paths.config, paths.state, paths.journal, paths.lock, paths.approvals, paths.builds,
+      paths.artifacts, paths.shared, signers, binary,
+    ].filter { FileIO.exists($0) }
+    var accounts: [Account] = []
+    let currentName = LoginIdentity.current()
+    if let current = Account.named(currentName) { accounts.append(current) }
+    var problems: [String] = []
+    if let agentUser {
+      guard let agent = Account.named(agentUser) else {
+        throw A0Error(
+          .badInput, "there is no user \(agentUser)", next: "Pass the Unix user the agent runs as")
+      }
+      if agent.name != currentName { accounts.append(agent) }
+    } else {
+      problems.append("the agent's Unix user is unknown: pass --agent-user NAME to check what it can write")
+    }
+    var findings: [Finding] = []
+    for path in watched {
+      let writers = accounts.filter { $0.canWrite(path) }.map(\.name)
+      findings.append(Finding(path: path, writers: writers))
+      if let agentUser, writers.contains(agentUser) {
+        problems.append("the agent's user \(agentUser) can write \(path)")
+      }
+    }
+    if config.humans.proof == .tty {
+      problems.append(
+        "humans.proof is \"tty\": a program can fake a terminal; set humans.proof = \"ssh-signature\"")
+    } else if !FileIO.exists(signers) {
+      problems.append("humans.allowed_signers (\(signers)) does not exist")
+    }
+    if let agentUser, agentUser == currentName {
+      problems.append("a0 runs as the agent's own user \(agentUser); run it as a dedicated user through sudo")
+    }
+    return Report(
+      proofMode: config.humans.proof, agentUser: agentUser, findings: findings, problems: problems)
+  }
+}

@@ -1,0 +1,58 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import A0TestSupport
+import Foundation
+import Testing
+
+private func run(_ arguments: [String]) throws -> ProcessResult {
+  try ProcessRunner().run(CommandLineSpec(arguments, timeoutSeconds: 30))
+}
+
+/// Two real Unix users: the dedicated owner of .billy/ and the agent.
+private func ensureUser(_ name: String) throws {
+  if getpwnam(name) == nil {
+    let result = try run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+    guard result.succeeded || getpwnam(name) != nil else { throw FixtureError(message: result.tail()) }
+  }
+}
+
+@Suite("doctor and the trust boundary", .serialized)
+struct DoctorTests {
+  @Test("doctor passes only when the agent's user can write nothing of a0's and humans sign")
+  func trustBoundary() throws {
+    // Creating users needs root, which CI and this machine have.
+    try #require(getuid() == 0, "doctor's test creates Unix users and needs root")
+    try ensureUser("a0owner")
+    try ensureUser("a0agent")
+    let scratch = ScratchDirectory()
+    chmod(scratch.path, 0o755)
+    let paths = try TestHome.create(in: scratch.path)
+    let keys = try SigningKeys(in: scratch.path, principals: ["alice"])
+    try TestHome.configure(
+      paths, ["humans.proof": "\"ssh-signature\"", "humans.allowed_signers": "\"\(keys.allowedSigners)\""])
+
+    let secure = try A0Binary.run(["doctor", "--home", paths.root, "--agent-user", "a0agent", "--json"])
+    #expect(secure.status == 0, "root-owned, mode 755/644: the agent can write nothing. \(secure.stdout)")
+
+    #expect(try run(["chown", "-R", "a0owner", paths.billy]).succeeded)
+    chmod(paths.config, 0o666)
+    let worldWritable = try A0Binary.run([
+      "doctor", "--home", paths.root, "--agent-user", "a0agent", "--json",
+    ])
+    #expect(worldWritable.status == 1)
+    #expect(worldWritable.json?["error"]?["message"]?.stringValue?.contains("config.toml") == true)
+
+    chmod(paths.config, 0o644)
+    #expect(try run(["chown", "a0agent", paths.journal]).succeeded)
+    let agentOwned = try A0Binary.run(["doctor", "--home", paths.root, "--agent-user", "a0agent", "--json"])
+    #expect(agentOwned.status == 1)
+    #expect(agentOwned.json?["error"]?["message"]?.stringValue?.contains("upgrade_history.log") == true)
+
+    #expect(try run(["chown", "a0owner", paths.journal]).succeeded)
+    try TestHome.configure(paths, ["humans.proof": "\"tty\""])
+    let tty = try A0Binary.run(["doctor", "--home", paths.root, "--agent-user", "a0agent", "--json"])
+    #expect(tty.status == 1)
+    #expect(tty.json?["error"]?["message"]?.stringValue?.contains("tty") == true)
+  }
+}
