@@ -216,12 +216,16 @@ public final class Machine {
     var fields = details
     if actor.hasPrefix("human:"), let proofEvidence { fields["proof"] = .object(proofEvidence) }
     fields["state_after"] = next.withoutAuditReference.stateAfterJSON
+    let point = eventType == "state_transition" ? "transition-\(next.currentState.rawValue)" : eventType
+    try FaultPoint.reach("\(point).before-journal")
     let event = try journal.append(eventType: eventType, actor: actor, details: fields, at: clock.now())
+    try FaultPoint.reach("\(point).after-journal")
     var written = next
     written.auditSeq = event.seq
     written.auditHash = event.hash
     try store.save(written)
     state = written
+    try FaultPoint.reach("\(point).after-state")
     return event
   }
 

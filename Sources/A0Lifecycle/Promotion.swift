@@ -161,9 +161,11 @@ public final class Promoter {
       if !switched {
         progress("snapshotting user data")
         try takeSnapshot(snapshot)
+        try FaultPoint.reach("promote.after-snapshot")
         try copyMissingSkeleton(buildID: context.buildID)
         progress("switching production to \(context.version)")
         try AtomicLink.replace(link: link, target: newTarget)
+        try FaultPoint.reach("promote.after-switch")
         try machine.record(
           eventType: "production_switched", actor: "system",
           details: [
@@ -172,6 +174,7 @@ public final class Promoter {
           ])
       }
       try restart(version: context.version)
+      try FaultPoint.reach("promote.after-restart")
     } catch {
       return try rollBack(context, caller: caller, reason: "promotion failed: \(error.message)")
     }
@@ -180,6 +183,7 @@ public final class Promoter {
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
       stableSeconds: Double(config.service.stableSeconds))
+    try FaultPoint.reach("promote.after-health")
     try writeHealth(outcome, version: context.version)
     guard outcome.healthy else {
       return try rollBack(
@@ -198,6 +202,7 @@ public final class Promoter {
       versionJSON = .object(members)
     }
     try FileIO.writeAtomically(paths.versionFile, Array(versionJSON.prettyString.utf8))
+    try FaultPoint.reach("promote.after-version-file")
     let operationType = machine.state.activeOperation?.type.rawValue ?? "upgrade"
     try machine.transition(
       to: .complete, reason: .healthCheckPassed, caller: caller,
@@ -346,7 +351,9 @@ public final class Promoter {
       try runService(command, what: "stop", version: context.version)
     }
     if let previous = context.previous {
+      try FaultPoint.reach("rollback.before-switch")
       try AtomicLink.replace(link: link, target: ".billy/builds/\(previous.buildID)/app")
+      try FaultPoint.reach("rollback.after-switch")
     } else if FileIO.readLink(link) != nil {
       guard unlink(link) == 0 else {
         throw A0Error(.operationFailed, "cannot remove \(link)", why: FileIO.errnoText())
@@ -365,6 +372,7 @@ public final class Promoter {
     }
     guard let previous = context.previous else { return }
     try restart(version: previous.version)
+    try FaultPoint.reach("rollback.after-restart")
     let outcome = HealthProbe().waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
@@ -382,7 +390,9 @@ public final class Promoter {
     try FileIO.removeTree(staged)
     try FileIO.copyTree(from: snapshot + "/shared", to: staged)
     try FileIO.fsyncDirectory(paths.billy)
+    try FaultPoint.reach("rollback.before-restore")
     try FileIO.exchange(staged, paths.shared)
+    try FaultPoint.reach("rollback.after-restore")
     try FileIO.removeTree(staged)
     try machine.record(
       eventType: "snapshot_restored", actor: "system",

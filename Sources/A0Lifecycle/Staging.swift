@@ -234,12 +234,14 @@ public final class Stager {
 
       step = "clone"
       status.begin(step)
+      try FaultPoint.reach("staging.clone")
       progress("cloning \(plan.version) from \(plan.url)")
       try clone(plan: plan, into: app, log: log)
       status.end(step, status: "ok")
 
       step = "check"
       status.begin(step)
+      try FaultPoint.reach("staging.check")
       try checkTree(app)
       if let apiCommit = try Upstream(config: config, runner: runner).apiCommit(for: plan.version),
         apiCommit != plan.commitSHA
@@ -252,6 +254,7 @@ public final class Stager {
 
       step = "dependencies"
       status.begin(step)
+      try FaultPoint.reach("staging.dependencies")
       progress("creating the virtualenv and installing requirements (\(plan.installer))")
       let python = try installDependencies(plan: plan, app: app, log: log)
       status.end(step, status: "ok")
@@ -264,17 +267,20 @@ public final class Stager {
 
       step = "link-data"
       status.begin(step)
+      try FaultPoint.reach("staging.link-data")
       try linkData(app: app, skeleton: buildPath + "/skeleton", log: log)
       status.end(step, status: "ok")
 
       step = "precompile"
       status.begin(step)
+      try FaultPoint.reach("staging.precompile")
       progress("precompiling bytecode")
       precompile(app: app, log: log)
       status.end(step, status: "ok")
 
       step = "hash"
       status.begin(step)
+      try FaultPoint.reach("staging.hash")
       progress("hashing the release")
       let digest = try TreeHasher.digest(root: app)
       status.set("files_hashed", .int(digest.entries.count))
@@ -289,6 +295,7 @@ public final class Stager {
 
       step = "manifest"
       status.begin(step)
+      try FaultPoint.reach("staging.manifest")
       let manifest = Manifest(
         version: plan.version, builtAt: machine.clock.now().iso8601, sourceURL: plan.url,
         commitSHA: plan.commitSHA,
@@ -303,6 +310,7 @@ public final class Stager {
 
       step = "publish"
       status.begin(step)
+      try FaultPoint.reach("staging.publish")
       // The marker goes before the link: once published, a build is never partial.
       try FileIO.removeTree(buildPath + "/.partial")
       try FileIO.fsyncDirectory(buildPath)
