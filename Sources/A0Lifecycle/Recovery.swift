@@ -127,6 +127,8 @@ extension Machine {
     // orphan writes into the files about to be cleaned.
     for group in lock?.orphanedChildGroups ?? [] where group > 1 {
       if kill(-group, SIGKILL) == 0 {
+        // Wait until the group is gone, so nothing it held writes again.
+        for _ in 0..<100 where kill(-group, 0) == 0 { usleep(20_000) }
         recoveryNotes.append("stopped process group \(group) left by a dead a0")
       }
     }
