@@ -23,21 +23,40 @@ struct Init: ParsableCommand {
   @Option(help: "The production link's name inside the home.")
   var name: String = "agent-zero"
 
+  @Option(help: "Take over an existing install (a clean git checkout at a release tag, with .venv/).")
+  var adopt: String?
+
   func run() throws {
     try Runner.run("init", global) { context in
       let root = HomePaths.absolutePath(
         global.home ?? context.environment["A0_HOME"] ?? FileIO.currentDirectory(),
         relativeTo: FileIO.currentDirectory())
+      let adoptPath = adopt.map { HomePaths.absolutePath($0, relativeTo: FileIO.currentDirectory()) }
+      if let adoptPath { _ = try Adoption.inspect(path: adoptPath) }
       let result = try HomeInitializer.initialize(
         root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())",
         clock: context.clock)
-      return InitOutput(result: result)
+      var adopted: Adoption.Result?
+      if let adoptPath {
+        do {
+          let machine = try Machine.openForMutation(
+            paths: result.paths, command: "a0 init --adopt", waitSeconds: 0, clock: context.clock)
+          adopted = try Adoption.adopt(
+            machine, path: adoptPath, caller: .human(identity: LoginIdentity.current()))
+        } catch {
+          // The home was made for this adoption only; without it, leave none.
+          try? FileIO.removeTree(result.paths.billy)
+          throw error
+        }
+      }
+      return InitOutput(result: result, adopted: adopted)
     }
   }
 }
 
 struct InitOutput: CommandOutput {
   let result: HomeInitializer.Result
+  var adopted: Adoption.Result?
 
   var json: JSONValue {
     [
@@ -45,6 +64,12 @@ struct InitOutput: CommandOutput {
       "upstream": .string(result.config.upstream.url),
       "production_link": .string(result.config.production.link),
       "current_state": .string(result.state.currentState.rawValue),
+      "adopted": adopted.map {
+        [
+          "version": .string($0.version), "build_id": .string($0.buildID),
+          "moved_data": .array($0.movedData.map(JSONValue.string)),
+        ]
+      } ?? .null,
     ]
   }
 
@@ -53,7 +78,7 @@ struct InitOutput: CommandOutput {
     Initialised an a0 home in \(result.paths.root)
       config:     \(result.paths.config)  (review it: service commands, health URL, data paths)
       upstream:   \(result.config.upstream.url)
-      production: \(result.paths.root)/\(result.config.production.link) (no release yet)
+      production: \(result.paths.root)/\(result.config.production.link) \(adopted.map { "-> \($0.version) (adopted; known-good; data moved: \($0.movedData.joined(separator: " ")))" } ?? "(no release yet)")
       state:      \(result.state.currentState.rawValue)
     Next: `a0 check-updates`, then `a0 request-upgrade VERSION`.
     """

@@ -1,0 +1,158 @@
+import A0Core
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `a0 init --adopt PATH`: takes over an existing install — a git checkout
+/// at a release tag, with its venv — as the first release and known-good,
+/// moving its user data into `.billy/shared/` without losing a file.
+public enum Adoption {
+  public struct Result: Sendable {
+    public var version: String
+    public var buildID: String
+    public var movedData: [String]
+  }
+
+  /// Checks PATH can be adopted before anything changes: a clean checkout at
+  /// a release tag, with a venv.
+  public static func inspect(path: String) throws(A0Error) -> (version: Version, commit: String) {
+    let git = Git.environment
+    let runner = ProcessRunner()
+    guard FileIO.isDirectory(path + "/.git") else {
+      throw A0Error(
+        .badInput, "\(path) is not a git checkout", next: "Adopt the directory you cloned the app into")
+    }
+    guard FileIO.exists(path + "/.venv/bin/python") else {
+      throw A0Error(
+        .badInput, "\(path) has no virtualenv at .venv/",
+        next:
+          "Create it there (python -m venv .venv and install the requirements), or install with a0 instead")
+    }
+    let changes = try runner.run(
+      CommandLineSpec(
+        ["git", "-C", path, "status", "--porcelain", "--untracked-files=no"], environment: git,
+        timeoutSeconds: 60))
+    guard changes.succeeded else {
+      throw A0Error(.badInput, "git cannot read \(path)", why: changes.tail(lines: 3))
+    }
+    guard changes.stdoutText.trimmingWhitespace.isEmpty else {
+      throw A0Error(
+        .badInput, "\(path) has local code changes", why: changes.stdoutText.trimmingWhitespace,
+        next:
+          "Commit them elsewhere or restore them (`git -C \(path) stash`); a0 only adopts a release as released"
+      )
+    }
+    let tag = try runner.run(
+      CommandLineSpec(
+        ["git", "-C", path, "describe", "--tags", "--exact-match", "HEAD"], environment: git,
+        timeoutSeconds: 60))
+    guard tag.succeeded, let version = Version(tag: tag.stdoutText.trimmingWhitespace) else {
+      throw A0Error(
+        .badInput, "\(path) is not checked out at a release tag",
+        next: "Check out the release it runs (`git -C \(path) checkout vX.Y`) and adopt again")
+    }
+    let head = try runner.run(
+      CommandLineSpec(["git", "-C", path, "rev-parse", "HEAD"], environment: git, timeoutSeconds: 60))
+    return (version, head.stdoutText.trimmingWhitespace)
+  }
+
+  /// Moves PATH into `builds/<id>/app`, its user data into `shared/`, links
+  /// the data back, writes the manifest, publishes the artifact, points
+  /// production at it, and records it as production and known-good.
+  public static func adopt(_ machine: Machine, path: String, caller: Caller) throws(A0Error) -> Result {
+    let (version, commit) = try inspect(path: path)
+    let paths = machine.paths
+    let buildID = Stager.newOperationID(at: machine.clock.now())
+    let build = Artifacts.buildPath(paths, buildID)
+    let app = build + "/app"
+    try FileIO.makeDirectory(build)
+    try FileIO.writeAtomically(build + "/.partial", Array("adopt\n".utf8))
+    try FileIO.rename(path, to: app)
+    try FileIO.fsyncDirectory(FileIO.parent(of: path))
+    var moved: [String] = []
+    do throws(A0Error) {
+      for linked in machine.config.data.linkedPaths {
+        let relative = linked.hasSuffix("/") ? String(linked.dropLast()) : linked
+        let source = app + "/" + relative
+        let target = paths.shared + "/" + relative
+        guard FileIO.exists(source), FileIO.readLink(source) == nil else { continue }
+        try makeParents(target, under: paths.shared)
+        if FileIO.exists(target) {
+          throw A0Error(.operationFailed, "shared/\(relative) already exists; adoption does not merge data")
+        }
+        try FileIO.rename(source, to: target)
+        moved.append(relative)
+      }
+      for linked in machine.config.data.linkedPaths {
+        let relative = linked.hasSuffix("/") ? String(linked.dropLast()) : linked
+        let target = paths.shared + "/" + relative
+        if !FileIO.exists(target) {
+          try makeParents(target, under: paths.shared)
+          if linked.hasSuffix("/") {
+            try FileIO.makeDirectory(target)
+          } else {
+            try FileIO.writeAtomically(target, [])
+          }
+        }
+        let inRelease = app + "/" + relative
+        try makeParents(inRelease, under: app)
+        let depth = relative.split(separator: "/").count - 1
+        guard symlink(String(repeating: "../", count: 3 + depth) + "shared/" + relative, inRelease) == 0
+        else {
+          throw A0Error(.operationFailed, "cannot link \(relative) into shared data", why: FileIO.errnoText())
+        }
+      }
+      let digest = try TreeHasher.digest(root: app)
+      let venv = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [])
+      let now = machine.clock.now()
+      let manifest = Manifest(
+        version: version.tag, builtAt: now.iso8601, sourceURL: machine.config.upstream.url, commitSHA: commit,
+        files: digest.files, treeHash: digest.treeHash, buildID: buildID, buildLogPath: nil,
+        virtualenvHash: venv.treeHash, python: nil, installer: "adopted")
+      try FileIO.writeAtomically(build + "/manifest.json", Array(manifest.json.prettyString.utf8))
+      try FileIO.removeTree(build + "/.partial")
+      try Artifacts.publish(paths, version: version.tag, buildID: buildID)
+      try AtomicLink.replace(
+        link: paths.productionLink(machine.config), target: ".billy/builds/\(buildID)/app")
+      let production = ProductionInfo(
+        version: version.tag, commitSHA: commit, buildID: buildID, treeHash: digest.treeHash,
+        deployedAt: now.iso8601)
+      try FileIO.writeAtomically(paths.versionFile, Array(production.json.prettyString.utf8))
+      try FileIO.writeAtomically(paths.knownGood, Array(production.json.prettyString.utf8))
+      try machine.record(
+        eventType: "adopted", actor: caller.actor,
+        details: [
+          "from": .string(path), "version": .string(version.tag), "commit_sha": .string(commit),
+          "build_id": .string(buildID), "tree_hash": .string(digest.treeHash),
+          "moved_data": .array(moved.map(JSONValue.string)),
+        ])
+      return Result(version: version.tag, buildID: buildID, movedData: moved)
+    } catch {
+      // Put everything back where it was: the user's install is never lost.
+      for relative in moved.reversed() {
+        let inRelease = app + "/" + relative
+        if FileIO.readLink(inRelease) != nil { unlink(inRelease) }
+        try? FileIO.rename(paths.shared + "/" + relative, to: inRelease)
+      }
+      for linked in machine.config.data.linkedPaths {
+        let relative = linked.hasSuffix("/") ? String(linked.dropLast()) : linked
+        if FileIO.readLink(app + "/" + relative)?.contains("shared/") == true { unlink(app + "/" + relative) }
+      }
+      try? FileIO.rename(app, to: path)
+      try? FileIO.removeTree(build)
+      throw error
+    }
+  }
+
+  private static func makeParents(_ path: String, under root: String) throws(A0Error) {
+    var missing: [String] = []
+    var directory = FileIO.parent(of: path)
+    while directory.count > root.count && !FileIO.exists(directory) {
+      missing.append(directory)
+      directory = FileIO.parent(of: directory)
+    }
+    for directory in missing.reversed() { try FileIO.makeDirectory(directory) }
+  }
+}
