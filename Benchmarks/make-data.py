@@ -15,7 +15,9 @@ import sys
 def tree(root, total_mib, count):
     rng = random.Random(42)
     total = total_mib * 1024 * 1024
-    weights = [rng.paretovariate(1.2) for _ in range(count)]
+    # Mixed sizes, from bytes to a few MiB, no single file dominating (a
+    # file is hashed on one core; a tree is hashed across all of them).
+    weights = [min(rng.paretovariate(1.2), 200.0) for _ in range(count)]
     scale = total / sum(weights)
     block = hashlib.sha256(b"a0").digest() * 4096  # 128 KiB pattern
     for index, weight in enumerate(weights):
