@@ -72,6 +72,23 @@ struct StagingTests {
     #expect(status.json?["data"]?["build"]?["result"] == "published")
   }
 
+  @Test(
+    "with uv, the venv is built with --link-mode=copy from a cache kept in .billy/cache/uv, and validates")
+  func uvInstaller() throws {
+    try #require(ExecutableSearch.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path, installer: "uv")
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try SampleApp.approve(paths, "v1.0.0")
+    let result = try SampleApp.agent(paths, ["begin-staging", "v1.0.0"])
+    #expect(result.status == 0, "\(result.stdout)")
+    let artifact = try #require(try Artifacts.find(paths, version: "v1.0.0"))
+    #expect(artifact.manifest.installer == "uv")
+    #expect(TestHome.read(artifact.buildPath + "/build.log").contains("--link-mode copy"))
+    #expect(FileIO.isDirectory(paths.billy + "/cache/uv"))
+    #expect(try SampleApp.agent(paths, ["validate"]).status == 0)
+  }
+
   @Test("--dry-run prints the plan and changes nothing")
   func dryRun() throws {
     let scratch = ScratchDirectory()
