@@ -32,6 +32,42 @@ private actor MatrixLog {
   }
 }
 
+/// The invariants after a crash: the next command recovers; the state is
+/// valid and not mid-operation; the journal verifies; no partial build or
+/// temporary link; production is a verified release, and it is what answers;
+/// user data is the pre- or post-promotion copy.
+private func checkRecovered(_ paths: HomePaths, before: String, label point: String) throws
+  -> (String, ProductionInfo, String?)
+{
+  // The next command, whatever it is, recovers first.
+  let status = try A0Binary.run(["status", "--home", paths.root, "--json"])
+  #expect(status.status == 0, "\(status.stdout)")
+  let data = status.json?["data"]
+  let state = data?["current_state"]?.stringValue ?? "?"
+  #expect(["IDLE", "COMPLETE", "FAILED", "VALIDATING"].contains(state), "\(point): \(state)")
+  #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
+  let builds = (try? FileIO.listDirectory(paths.builds)) ?? []
+  #expect(!builds.contains { FileIO.exists(paths.builds + "/" + $0 + "/.partial") }, "no partial build")
+  let leftovers =
+    ((try? FileIO.listDirectory(paths.root)) ?? []) + ((try? FileIO.listDirectory(paths.artifacts)) ?? [])
+  #expect(!leftovers.contains { $0.contains(".tmp-") }, "no temporary link")
+
+  let production = try #require(ProductionInfo.read(paths))
+  #expect(FileIO.readLink(paths.root + "/app") == ".billy/builds/\(production.buildID)/app")
+  #expect(try A0Binary.run(["verify", "--home", paths.root]).status == 0)
+  var served = SampleApp.servedVersion(paths)
+  if served == nil && state == "VALIDATING" || served == nil && state == "FAILED" {
+    // Killed before production was touched, or after its restart was
+    // stopped with the process: the service is whatever was running.
+    served = production.version
+  }
+  #expect(served == production.version, "\(point): the app answering is the release the link points at")
+  let notes = try JSONValue.parse(Array(TestHome.read(paths.shared + "/data/notes.json").utf8))
+  #expect(notes["format"] == .int(1), "\(point): user data is the pre- or post-promotion copy, never a mix")
+  #expect(TestHome.read(paths.shared + "/data/notes.json").hasPrefix(String(before.dropLast(2))))
+  return (state, production, served)
+}
+
 @Suite("Crash matrix: SIGKILL at every durable step", .serialized)
 struct CrashMatrixTests {
   @Test(
@@ -51,34 +87,36 @@ struct CrashMatrixTests {
       ["upgrade", version, "--home", paths.root, "--json"], environment: ["A0_FAULT": point])
     #expect(killed.status == 128 + SIGKILL, "the fault point \(point) was reached: \(killed.stdout)")
 
-    // The next command, whatever it is, recovers first.
-    let status = try A0Binary.run(["status", "--home", paths.root, "--json"])
-    #expect(status.status == 0, "\(status.stdout)")
-    let data = status.json?["data"]
-    let state = data?["current_state"]?.stringValue ?? "?"
-    #expect(["IDLE", "COMPLETE", "FAILED", "VALIDATING"].contains(state), "\(point): \(state)")
-    #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
-    let builds = (try? FileIO.listDirectory(paths.builds)) ?? []
-    #expect(!builds.contains { FileIO.exists(paths.builds + "/" + $0 + "/.partial") }, "no partial build")
-    let leftovers =
-      ((try? FileIO.listDirectory(paths.root)) ?? []) + ((try? FileIO.listDirectory(paths.artifacts)) ?? [])
-    #expect(!leftovers.contains { $0.contains(".tmp-") }, "no temporary link")
-
-    let production = try #require(ProductionInfo.read(paths))
-    #expect(FileIO.readLink(paths.root + "/app") == ".billy/builds/\(production.buildID)/app")
-    #expect(try A0Binary.run(["verify", "--home", paths.root]).status == 0)
-    var served = SampleApp.servedVersion(paths)
-    if served == nil && state == "VALIDATING" || served == nil && state == "FAILED" {
-      // Killed before production was touched, or after its restart was
-      // stopped with the process: the service is whatever was running.
-      served = production.version
-    }
-    #expect(served == production.version, "\(point): the app answering is the release the link points at")
-    let notes = try JSONValue.parse(Array(TestHome.read(paths.shared + "/data/notes.json").utf8))
-    #expect(notes["format"] == .int(1), "\(point): user data is the pre- or post-promotion copy, never a mix")
-    #expect(TestHome.read(paths.shared + "/data/notes.json").hasPrefix(String(before.dropLast(2))))
+    let (state, production, served) = try checkRecovered(paths, before: before, label: point)
     await MatrixLog.shared.add(
       "\(version) | \(point.padding(toLength: 38, withPad: " ", startingAt: 0)) | \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) | production \(production.version) | serving \(served ?? "-")"
+    )
+  }
+
+  @Test(
+    "SIGKILL at random moments of an upgrade or a failing upgrade (seeded): the same invariants hold",
+    arguments: [
+      (UInt64(1), "v1.1.0"), (2, "v1.3.0"), (3, "v1.1.0"), (4, "v1.3.0"), (5, "v1.1.0"), (6, "v1.3.0"),
+    ])
+  func randomKill(seed: UInt64, version: String) async throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    #expect(try SampleApp.upgrade(paths, to: "v1.0.0").status == 0)
+    try SampleApp.confirm(paths, "v1.0.0")
+    let before = TestHome.read(paths.shared + "/data/notes.json")
+    try SampleApp.approve(paths, version)
+    var generator = SeededGenerator(seed: seed)
+    let delay = UInt32.random(in: 100_000...9_000_000, using: &generator)
+    let upgrade = try A0Binary.start(["upgrade", version, "--home", paths.root, "--json"])
+    usleep(delay)
+    kill(upgrade.pid, SIGKILL)
+    let outcome = upgrade.wait()
+    let (state, production, served) = try checkRecovered(
+      paths, before: before, label: "random \(delay / 1000) ms")
+    await MatrixLog.shared.add(
+      "\(version) | random kill after \(delay / 1000) ms (exit \(outcome.status)) | \(state) | production \(production.version) | serving \(served ?? "-")"
     )
   }
 
@@ -98,5 +136,18 @@ struct CrashMatrixTests {
     #expect(
       try A0Binary.run(["status", "--home", paths.root, "--json"]).json?["data"]?["current_state"]
         == "FAILED_HARD")
+  }
+}
+
+/// SplitMix64, so random kills are reproducible from their seed.
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var value = state
+    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+    return value ^ (value >> 31)
   }
 }
