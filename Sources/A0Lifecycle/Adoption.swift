@@ -73,35 +73,28 @@ public enum Adoption {
     try FileIO.fsyncDirectory(FileIO.parent(of: path))
     var moved: [String] = []
     do throws(A0Error) {
-      for linked in machine.config.data.linkedPaths {
-        let relative = linked.hasSuffix("/") ? String(linked.dropLast()) : linked
-        let source = app + "/" + relative
-        let target = paths.shared + "/" + relative
+      let linkedPaths = machine.config.data.linkedPaths.map(LinkedPath.init)
+      for linked in linkedPaths {
+        let source = app + "/" + linked.relative
+        let target = paths.shared + "/" + linked.relative
         guard FileIO.exists(source), FileIO.readLink(source) == nil else { continue }
-        try makeParents(target, under: paths.shared)
+        try LinkedPath.makeParents(of: target, under: paths.shared)
         if FileIO.exists(target) {
-          throw A0Error(.operationFailed, "shared/\(relative) already exists; adoption does not merge data")
+          throw A0Error(
+            .operationFailed, "shared/\(linked.relative) already exists; adoption does not merge data")
         }
         try FileIO.rename(source, to: target)
-        moved.append(relative)
+        moved.append(linked.relative)
       }
-      for linked in machine.config.data.linkedPaths {
-        let relative = linked.hasSuffix("/") ? String(linked.dropLast()) : linked
-        let target = paths.shared + "/" + relative
-        if !FileIO.exists(target) {
-          try makeParents(target, under: paths.shared)
-          if linked.hasSuffix("/") {
-            try FileIO.makeDirectory(target)
-          } else {
-            try FileIO.writeAtomically(target, [])
-          }
-        }
-        let inRelease = app + "/" + relative
-        try makeParents(inRelease, under: app)
-        let depth = relative.split(separator: "/").count - 1
-        guard symlink(String(repeating: "../", count: 3 + depth) + "shared/" + relative, inRelease) == 0
-        else {
-          throw A0Error(.operationFailed, "cannot link \(relative) into shared data", why: FileIO.errnoText())
+      for linked in linkedPaths {
+        let target = paths.shared + "/" + linked.relative
+        try LinkedPath.makeParents(of: target, under: paths.shared)
+        try linked.createEmpty(at: target)
+        let inRelease = app + "/" + linked.relative
+        try LinkedPath.makeParents(of: inRelease, under: app)
+        guard symlink(linked.releaseLinkTarget, inRelease) == 0 else {
+          throw A0Error(
+            .operationFailed, "cannot link \(linked.relative) into shared data", why: FileIO.errnoText())
         }
       }
       let digest = try TreeHasher.digest(root: app)
@@ -136,9 +129,9 @@ public enum Adoption {
         if FileIO.readLink(inRelease) != nil { unlink(inRelease) }
         try? FileIO.rename(paths.shared + "/" + relative, to: inRelease)
       }
-      for linked in machine.config.data.linkedPaths {
-        let relative = linked.hasSuffix("/") ? String(linked.dropLast()) : linked
-        if FileIO.readLink(app + "/" + relative)?.contains("shared/") == true { unlink(app + "/" + relative) }
+      for linked in machine.config.data.linkedPaths.map(LinkedPath.init)
+      where FileIO.readLink(app + "/" + linked.relative)?.contains("shared/") == true {
+        unlink(app + "/" + linked.relative)
       }
       try? FileIO.rename(app, to: path)
       try? FileIO.removeTree(build)
@@ -146,13 +139,4 @@ public enum Adoption {
     }
   }
 
-  private static func makeParents(_ path: String, under root: String) throws(A0Error) {
-    var missing: [String] = []
-    var directory = FileIO.parent(of: path)
-    while directory.count > root.count && !FileIO.exists(directory) {
-      missing.append(directory)
-      directory = FileIO.parent(of: directory)
-    }
-    for directory in missing.reversed() { try FileIO.makeDirectory(directory) }
-  }
 }

@@ -515,43 +515,24 @@ public final class Stager {
   /// skeleton (DESIGN.md §3). The release is then complete and immutable.
   func linkData(app: String, skeleton: String, log: BuildLog?) throws(A0Error) {
     try FileIO.makeDirectory(paths.shared)
-    for linked in config.data.linkedPaths {
-      let isDirectory = linked.hasSuffix("/")
-      let relative = isDirectory ? String(linked.dropLast()) : linked
-      let inRelease = app + "/" + relative
-      let inShared = paths.shared + "/" + relative
-      try makeParents(of: inShared, under: paths.shared)
-      if !FileIO.exists(inShared) {
-        if isDirectory {
-          try FileIO.makeDirectory(inShared)
-        } else {
-          try FileIO.writeAtomically(inShared, [], mode: 0o600)
-        }
-      }
+    for entry in config.data.linkedPaths {
+      let linked = LinkedPath(entry)
+      let inRelease = app + "/" + linked.relative
+      let inShared = paths.shared + "/" + linked.relative
+      try LinkedPath.makeParents(of: inShared, under: paths.shared)
+      try linked.createEmpty(at: inShared)
       if FileIO.exists(inRelease) {
-        let target = skeleton + "/" + relative
-        try makeParents(of: target, under: skeleton)
+        let target = skeleton + "/" + linked.relative
+        try LinkedPath.makeParents(of: target, under: skeleton)
         try FileIO.rename(inRelease, to: target)
-        log?.note("moved upstream's \(relative) to the skeleton")
+        log?.note("moved upstream's \(linked.relative) to the skeleton")
       }
-      try makeParents(of: inRelease, under: app)
-      let depth = relative.split(separator: "/").count - 1
-      let target = String(repeating: "../", count: 3 + depth) + "shared/" + relative
-      guard symlink(target, inRelease) == 0 else {
-        throw A0Error(.operationFailed, "cannot link \(relative) into shared data", why: FileIO.errnoText())
+      try LinkedPath.makeParents(of: inRelease, under: app)
+      guard symlink(linked.releaseLinkTarget, inRelease) == 0 else {
+        throw A0Error(
+          .operationFailed, "cannot link \(linked.relative) into shared data", why: FileIO.errnoText())
       }
     }
-  }
-
-  private func makeParents(of path: String, under root: String) throws(A0Error) {
-    var missing: [String] = []
-    var directory = FileIO.parent(of: path)
-    while directory.count > root.count && !FileIO.exists(directory) {
-      missing.append(directory)
-      directory = FileIO.parent(of: directory)
-    }
-    if !FileIO.exists(root) { try FileIO.makeDirectory(root) }
-    for directory in missing.reversed() { try FileIO.makeDirectory(directory) }
   }
 
   /// Best effort: compile errors are logged, and validation's import check

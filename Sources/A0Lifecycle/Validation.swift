@@ -345,17 +345,14 @@ public final class Validator {
     defer { try? FileIO.removeTree(scratch) }
     let app = scratch + "/app"
     try FileIO.copyTree(from: artifact.appPath, to: app, skipTopLevel: [".venv"])
-    for linked in config.data.linkedPaths {
-      let relative = linked.hasSuffix("/") ? String(linked.dropLast()) : linked
-      let inCopy = app + "/" + relative
+    for linked in config.data.linkedPaths.map(LinkedPath.init) {
+      let inCopy = app + "/" + linked.relative
       if FileIO.readLink(inCopy) != nil { unlink(inCopy) }
-      let skeleton = artifact.buildPath + "/skeleton/" + relative
+      let skeleton = artifact.buildPath + "/skeleton/" + linked.relative
       if FileIO.exists(skeleton) {
         try FileIO.copyTree(from: skeleton, to: inCopy)
-      } else if linked.hasSuffix("/") {
-        try FileIO.makeDirectory(inCopy)
       } else {
-        try FileIO.writeAtomically(inCopy, [])
+        try linked.createEmpty(at: inCopy)
       }
     }
     for file in config.validation.configFiles where FileIO.exists(paths.shared + "/" + file) {

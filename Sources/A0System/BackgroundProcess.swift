@@ -1,5 +1,4 @@
 import A0Core
-import CA0Shims
 
 #if canImport(Glibc)
   import Glibc
@@ -13,9 +12,6 @@ public final class BackgroundProcess {
   private var stopped = false
 
   public init(_ spec: CommandLineSpec, logPath: String) throws(A0Error) {
-    guard let program = spec.arguments.first, !program.isEmpty else {
-      throw A0Error(.badInput, "an empty command cannot be started")
-    }
     self.logPath = logPath
     let logDescriptor = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard logDescriptor >= 0 else {
@@ -24,38 +20,7 @@ public final class BackgroundProcess {
     defer { close(logDescriptor) }
     let nullDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
     defer { close(nullDescriptor) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, nullDescriptor, 0)
-    posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
-    posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
-    if let directory = spec.workingDirectory { a0_spawn_addchdir(&actions, directory) }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-    let argv = spec.arguments.map { strdup($0) } + [nil]
-    let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
-    }
-    var child: pid_t = 0
-    let status = posix_spawnp(&child, program, &actions, &attributes, argv, envp)
-    guard status == 0 else {
-      throw A0Error(.operationFailed, "cannot start \(program)", why: FileIO.errnoText(status))
-    }
-    pid = child
+    pid = try Spawn.start(spec, stdin: nullDescriptor, stdout: logDescriptor, stderr: logDescriptor)
   }
 
   deinit { stop() }

@@ -94,9 +94,6 @@ public struct ProcessRunner: CommandRunning {
   }
 
   public func run(_ command: CommandLineSpec) throws(A0Error) -> ProcessResult {
-    guard let program = command.arguments.first, !program.isEmpty else {
-      throw A0Error(.badInput, "an empty command cannot be run")
-    }
     let started = monotonicMilliseconds()
     var inputPipe: [Int32] = [-1, -1]
     var outputPipe: [Int32] = [-1, -1]
@@ -105,48 +102,16 @@ public struct ProcessRunner: CommandRunning {
       a0_pipe_cloexec(&errorPipe) == 0
     else { throw A0Error(.operationFailed, "cannot create pipes", why: FileIO.errnoText()) }
 
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
-    posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
-    if let directory = command.workingDirectory {
-      a0_spawn_addchdir(&actions, directory)
+    let pid: pid_t
+    do {
+      pid = try Spawn.start(command, stdin: inputPipe[0], stdout: outputPipe[1], stderr: errorPipe[1])
+    } catch {
+      for descriptor in inputPipe + outputPipe + errorPipe { close(descriptor) }
+      throw error
     }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var defaultSignals = sigset_t()
-    sigemptyset(&defaultSignals)
-    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaultSignals, signal) }
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-    posix_spawnattr_setsigmask(&attributes, &noSignals)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(
-      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-    let argv = command.arguments.map { strdup($0) } + [nil]
-    let envp = command.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
-    }
-    var pid: pid_t = 0
-    let spawnStatus = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
     close(inputPipe[0])
     close(outputPipe[1])
     close(errorPipe[1])
-    guard spawnStatus == 0 else {
-      close(inputPipe[1])
-      close(outputPipe[0])
-      close(errorPipe[0])
-      throw A0Error(
-        .operationFailed, "cannot start \(program)", why: FileIO.errnoText(spawnStatus),
-        next: "Check that \(program) is installed and on PATH")
-    }
     onStart?(pid)
     Interrupts.setChildGroup(pid)
     defer {
@@ -242,8 +207,9 @@ public struct ProcessRunner: CommandRunning {
       exitStatus = 128 + (status & 0x7F)
     }
     return ProcessResult(
-      status: exitStatus, signal: signal, timedOut: timedOut, stdout: collector.stdout,
-      stderr: collector.stderr,
+      status: exitStatus, signal: signal, timedOut: timedOut, interrupted: interrupted,
+      stdout: Array(collector.stdout.suffix(command.outputLimit)),
+      stderr: Array(collector.stderr.suffix(command.outputLimit)),
       durationMilliseconds: monotonicMilliseconds() - started)
   }
 
@@ -287,8 +253,6 @@ struct OutputCollector {
     if target.count > limit * 2 { target.removeFirst(target.count - limit) }
   }
 
-  // Trim once more at the end so results never exceed the limit.
-  var trimmedStdout: [UInt8] { Array(stdout.suffix(limit)) }
 }
 
 extension String {

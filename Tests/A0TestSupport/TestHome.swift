@@ -105,6 +105,7 @@ public enum TestHome {
     return written
   }
 
+  @discardableResult
   public static func put(_ paths: HomePaths, state: LifecycleState, authority: AuthorityLevel = .observer)
     throws
     -> StateRecord

@@ -1,0 +1,54 @@
+import A0Core
+import CA0Shims
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Starts a program in its own process group (so a timeout or a stop can
+/// end all of it), with default signal handling and an empty signal mask
+/// whatever a0 inherited, and the given descriptors as stdin, stdout and
+/// stderr. The one place a0 creates processes.
+enum Spawn {
+  static func start(_ spec: CommandLineSpec, stdin: Int32, stdout: Int32, stderr: Int32) throws(A0Error)
+    -> pid_t
+  {
+    guard let program = spec.arguments.first, !program.isEmpty else {
+      throw A0Error(.badInput, "an empty command cannot be run")
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+    posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+    posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+    if let directory = spec.workingDirectory { a0_spawn_addchdir(&actions, directory) }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(
+      &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    let argv = spec.arguments.map { strdup($0) } + [nil]
+    let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let status = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+    guard status == 0 else {
+      throw A0Error(
+        .operationFailed, "cannot start \(program)", why: FileIO.errnoText(status),
+        next: "Check that \(program) is installed and on PATH")
+    }
+    return pid
+  }
+}
