@@ -45,6 +45,11 @@ public enum A0Binary {
     try RunningProcess(path, arguments, stdin: stdin)
   }
 
+  /// Starts any program without waiting for it.
+  public static func startProgram(_ program: String, _ arguments: [String]) throws -> RunningProcess {
+    try RunningProcess(program, arguments, stdin: "")
+  }
+
   public static func startAtTerminal(_ arguments: [String], typed: String) throws -> RunningProcess {
     let command = ([path] + arguments).map(shellQuote).joined(separator: " ")
     return try RunningProcess("/usr/bin/script", ["-qec", command, "/dev/null"], stdin: typed)

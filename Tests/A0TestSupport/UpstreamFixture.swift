@@ -31,6 +31,15 @@ public final class UpstreamFixture {
     try Self.git(["-C", work, "push", "-q", bare, "HEAD:refs/heads/main", "refs/tags/\(tag)"])
   }
 
+  /// Adds a commit with a hostile entry (made by `make` in the work tree) and tags it.
+  public func commit(tag: String, adding make: (String) throws -> Void) throws {
+    try make(work)
+    try Self.git(["-C", work, "add", "-A"])
+    try Self.git(["-C", work, "commit", "-q", "-m", "release \(tag)"])
+    try Self.git(["-C", work, "tag", tag])
+    try Self.git(["-C", work, "push", "-q", bare, "HEAD:refs/heads/main", "refs/tags/\(tag)"])
+  }
+
   /// Moves an existing tag to a new commit, as a compromised upstream might.
   public func moveTag(_ tag: String) throws {
     try ("moved " + tag + "\n").write(toFile: work + "/MOVED", atomically: false, encoding: .utf8)

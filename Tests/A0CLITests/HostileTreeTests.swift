@@ -1,0 +1,86 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import A0TestSupport
+import Foundation
+import Testing
+
+/// Upstream trees a release must never be built from.
+@Suite("Hostile upstream trees")
+struct HostileTreeTests {
+  static let cases: [(String, @Sendable (String) throws -> Void)] = [
+    (
+      "a symlink pointing outside the tree",
+      { work in
+        try FileManager.default.createSymbolicLink(atPath: work + "/evil", withDestinationPath: "/etc/passwd")
+      }
+    ),
+    (
+      "a relative symlink climbing out",
+      { work in
+        try FileManager.default.createSymbolicLink(atPath: work + "/up", withDestinationPath: "../../x")
+      }
+    ),
+    (
+      "a file name with a newline",
+      { work in try "x".write(toFile: work + "/bad\nname.py", atomically: false, encoding: .utf8) }
+    ),
+  ]
+
+  @Test("staging refuses the tree as an integrity violation and builds nothing", arguments: 0..<3)
+  func refused(index: Int) throws {
+    let (label, make) = Self.cases[index]
+    let scratch = ScratchDirectory()
+    let upstream = try UpstreamFixture(in: scratch.path, tags: ["v1.0"])
+    try upstream.commit(tag: "v2.0", adding: make)
+    let paths = try TestHome.initialise(in: scratch.path, upstream: upstream.bare, name: "app")
+    try TestHome.configure(
+      paths, ["python.interpreter": "\"python3\"", "python.installer": "\"none\"", "data.linked_paths": "[]"])
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try SampleApp.approve(paths, "v2.0")
+    let result = try SampleApp.agent(paths, ["begin-staging", "v2.0"])
+    #expect(result.status == 5, "\(label): \(result.stdout)")
+    let status = try SampleApp.status(paths)
+    #expect(status?["current_state"] == "FAILED")
+    #expect(status?["reason_code"] == "integrity_violation")
+    #expect(((try? FileIO.listDirectory(paths.builds)) ?? []).isEmpty)
+    #expect(
+      try A0Binary.run(["list-artifacts", "--home", paths.root, "--json"]).json?["data"]?["artifacts"] == [])
+  }
+
+  @Test("a health endpoint that answers with garbage or only slowly is not healthy")
+  func garbageHealth() throws {
+    let scratch = ScratchDirectory()
+    let port = try SilentListener.freePort()
+    let server = try RunningProcess.python(
+      """
+      import socket, sys, time
+      s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+      s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+      while True:
+          c, _ = s.accept()
+          c.recv(4096)
+          c.sendall(b"\\x00\\xffnot http at all\\r\\n\\r\\n")
+          time.sleep(0.2)
+          c.close()
+      """, arguments: [String(port)])
+    defer { kill(server.pid, SIGKILL) }
+    usleep(300_000)
+    let outcome = HealthProbe().waitUntilHealthy(
+      url: "http://127.0.0.1:\(port)/health", timeoutSeconds: 2, intervalSeconds: 0.2, stableSeconds: 0)
+    #expect(!outcome.healthy)
+    let silent = try SilentListener()
+    let started = Date()
+    let slow = HealthProbe().waitUntilHealthy(
+      url: "http://127.0.0.1:\(silent.port)/health", timeoutSeconds: 2, intervalSeconds: 0.2, stableSeconds: 0
+    )
+    #expect(!slow.healthy)
+    #expect(Date().timeIntervalSince(started) < 5, "a server that never answers is bounded by the timeout")
+  }
+}
+
+extension RunningProcess {
+  static func python(_ code: String, arguments: [String]) throws -> RunningProcess {
+    try A0Binary.startProgram("/usr/bin/env", ["python3", "-c", code] + arguments)
+  }
+}
