@@ -31,12 +31,30 @@ public struct AuditEvent: Equatable, Sendable {
   }
 
   /// The journal line, canonical, ending in a newline.
-  public var line: [UInt8] {
-    var fields = fieldsWithoutHash
-    fields["hash"] = .string(hash)
-    var bytes = JSONValue.object(fields).canonicalBytes
+  public var line: [UInt8] { Self.line(hashInput: hashInput, hash: hash, tail: tailLength) }
+
+  /// The canonical line is the hash input with `"hash":"…",` inserted before
+  /// the last three keys (`prev_hash`, `seq`, `timestamp` sort after
+  /// `hash`), whose serialised length is known from their values — so one
+  /// serialisation serves both.
+  static func line(hashInput: [UInt8], hash: String, tail: Int) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(hashInput.count + hash.utf8.count + 12)
+    let split = hashInput.count - tail
+    bytes.append(contentsOf: hashInput[..<split])
+    bytes.append(contentsOf: Array("\"hash\":".utf8))
+    bytes.append(contentsOf: JSONValue.string(hash).canonicalBytes)
+    bytes.append(UInt8(ascii: ","))
+    bytes.append(contentsOf: hashInput[split...])
     bytes.append(UInt8(ascii: "\n"))
     return bytes
+  }
+
+  /// Bytes of `"prev_hash":…,"seq":…,"timestamp":…}` at the end of the hash input.
+  var tailLength: Int {
+    Array("\"prev_hash\":,\"seq\":,\"timestamp\":}".utf8).count
+      + JSONValue.string(prevHash).canonicalBytes.count
+      + String(seq).utf8.count + JSONValue.string(timestamp.iso8601).canonicalBytes.count
   }
 
   private var fieldsWithoutHash: [String: JSONValue] {
@@ -101,8 +119,12 @@ extension AuditEvent {
     let event = AuditEvent(
       seq: seq, timestamp: time, eventType: eventType, actor: actor, details: details, prevHash: prevHash,
       hash: hash)
-    guard event.line.dropLast().elementsEqual(line) else { throw .notCanonical }
-    guard sha256(event.hashInput) == hash else { throw .hashMismatch }
+    let input = event.hashInput
+    guard Self.line(hashInput: input, hash: hash, tail: event.tailLength).dropLast().elementsEqual(line)
+    else {
+      throw .notCanonical
+    }
+    guard sha256(input) == hash else { throw .hashMismatch }
     return event
   }
 }
