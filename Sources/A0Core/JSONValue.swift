@@ -110,14 +110,14 @@ extension JSONValue {
       output.append(UInt8(ascii: "{"))
       // Swift orders `String` by Unicode canonical equivalence; comparing the
       // scalars gives plain code point order, the order Python uses.
-      let keys = members.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
-      for (index, key) in keys.enumerated() {
+      let sorted = members.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+      for (index, (key, value)) in sorted.enumerated() {
         if index > 0 { output.append(UInt8(ascii: ",")) }
         Self.newline(&output, indent: indent, depth: depth + 1)
         Self.writeString(key, to: &output)
         output.append(UInt8(ascii: ":"))
         if indent != nil { output.append(UInt8(ascii: " ")) }
-        members[key]!.write(to: &output, indent: indent, depth: depth + 1)
+        value.write(to: &output, indent: indent, depth: depth + 1)
       }
       if !members.isEmpty { Self.newline(&output, indent: indent, depth: depth) }
       output.append(UInt8(ascii: "}"))

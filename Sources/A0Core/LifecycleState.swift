@@ -18,9 +18,21 @@ public enum LifecycleState: String, CaseIterable, Sendable, Comparable {
     }
   }
 
-  public static func < (lhs: Self, rhs: Self) -> Bool {
-    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+  /// The order of the lifecycle, for listings.
+  private var rank: Int {
+    switch self {
+    case .idle: 0
+    case .staging: 1
+    case .validating: 2
+    case .promoting: 3
+    case .complete: 4
+    case .rollingBack: 5
+    case .failed: 6
+    case .failedHard: 7
+    }
   }
+
+  public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// What an active operation does.

@@ -28,7 +28,7 @@ public struct Version: Hashable, Sendable, Comparable, CustomStringConvertible {
       let digits = index - start
       // Leading zeros would give two tags one order position.
       guard digits > 0, digits <= 9, !(digits > 1 && bytes[start] == 48) else { return nil }
-      numbers.append(Int(String(decoding: bytes[start..<index], as: UTF8.self))!)
+      numbers.append(bytes[start..<index].reduce(0) { $0 * 10 + Int($1 - 48) })
       if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
         index += 1
         continue
