@@ -77,9 +77,7 @@ struct CrashMatrixTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    #expect(try SampleApp.upgrade(paths, to: "v1.0.0").status == 0)
-    try SampleApp.confirm(paths, "v1.0.0")
+    try SampleApp.putInProduction(paths, "v1.0.0")
     let before = TestHome.read(paths.shared + "/data/notes.json")
     try SampleApp.approve(paths, version)
 
@@ -102,9 +100,7 @@ struct CrashMatrixTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    #expect(try SampleApp.upgrade(paths, to: "v1.0.0").status == 0)
-    try SampleApp.confirm(paths, "v1.0.0")
+    try SampleApp.putInProduction(paths, "v1.0.0")
     let before = TestHome.read(paths.shared + "/data/notes.json")
     try SampleApp.approve(paths, version)
     var generator = SeededGenerator(seed: seed)

@@ -41,9 +41,7 @@ struct PromotionTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    #expect(try SampleApp.upgrade(paths, to: "v1.1.0").status == 0)
-    try SampleApp.confirm(paths, "v1.1.0")
+    try SampleApp.putInProduction(paths, "v1.1.0")
     let before = try JSONValue.parse(Array(TestHome.read(paths.shared + "/data/notes.json").utf8))
     #expect(before["format"] == .int(1))
 
@@ -105,9 +103,7 @@ struct PromotionTests {
     chmod(wrapper, 0o755)
     let restart = ([wrapper] + config.service.restart).map { "\"\($0)\"" }.joined(separator: ", ")
     try TestHome.configure(paths, ["service.restart": "[\(restart)]"])
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    #expect(try SampleApp.upgrade(paths, to: "v1.0.0").status == 0)
-    try SampleApp.confirm(paths, "v1.0.0")
+    try SampleApp.putInProduction(paths, "v1.0.0")
     try TestHome.write(scratch.path + "/break", "")
 
     let result = try SampleApp.upgrade(paths, to: "v1.1.0")
@@ -133,9 +129,7 @@ struct PromotionTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    #expect(try SampleApp.upgrade(paths, to: "v1.0.0").status == 0)
-    try SampleApp.confirm(paths, "v1.0.0")
+    try SampleApp.putInProduction(paths, "v1.0.0")
     #expect(try SampleApp.upgrade(paths, to: "v1.1.0").status == 0)
     #expect(try SampleApp.agent(paths, ["rollback"]).status == 2, "COMPLETE has no exit but confirm or reset")
     #expect(
@@ -159,9 +153,7 @@ struct PromotionTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    #expect(try SampleApp.upgrade(paths, to: "v1.1.0").status == 0)
-    try SampleApp.confirm(paths, "v1.1.0")
+    try SampleApp.putInProduction(paths, "v1.1.0")
     try SampleApp.approve(paths, "v1.3.0")
     #expect(try SampleApp.agent(paths, ["begin-staging", "v1.3.0"]).status == 0)
     #expect(try SampleApp.agent(paths, ["validate"]).status == 0)
@@ -193,9 +185,7 @@ struct PromotionTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    #expect(try SampleApp.upgrade(paths, to: "v1.0.0").status == 0)
-    try SampleApp.confirm(paths, "v1.0.0")
+    try SampleApp.putInProduction(paths, "v1.0.0")
     #expect(try A0Binary.run(["verify", "--home", paths.root]).status == 0)
     #expect(try SampleApp.status(paths)?["observed_state"] == "CONSISTENT")
     try TestHome.write(paths.root + "/app/app.py", "# replaced\n")

@@ -123,3 +123,14 @@ extension SampleApp {
     (try? ProcessRunner().run(CommandLineSpec(["pgrep", "-af", needle], timeoutSeconds: 5)).stdoutText) ?? ""
   }
 }
+
+extension SampleApp {
+  /// Gives the agent executor authority, installs `version` through the
+  /// whole lifecycle and has a human confirm it: a home with a production.
+  public static func putInProduction(_ paths: HomePaths, _ version: String) throws {
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    let result = try upgrade(paths, to: version)
+    guard result.status == 0 else { throw FixtureError(message: "upgrade to \(version): \(result.stdout)") }
+    try confirm(paths, version)
+  }
+}
