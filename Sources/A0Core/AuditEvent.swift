@@ -143,37 +143,3 @@ public struct JournalVerification: Equatable, Sendable {
       && lhs.firstError?.line == rhs.firstError?.line && lhs.firstError?.error == rhs.firstError?.error
   }
 }
-
-extension AuditEvent {
-  /// Verifies a whole journal: each line canonical and self-hashed, `seq`
-  /// counting from 1, each `prev_hash` the hash of the line before, the
-  /// file ending in a newline.
-  public static func verifyChain(_ bytes: [UInt8], sha256: ([UInt8]) -> String) -> JournalVerification {
-    var previousHash = genesisHash
-    var expectedSeq: Int64 = 1
-    var lineNumber = 0
-    var start = 0
-    let newline = UInt8(ascii: "\n")
-    while start < bytes.count {
-      lineNumber += 1
-      guard let end = bytes[start...].firstIndex(of: newline) else {
-        return JournalVerification(
-          eventCount: lineNumber - 1, headHash: previousHash, firstError: (lineNumber, .torn))
-      }
-      do throws(JournalLineError) {
-        let event = try parse(line: bytes[start..<end], sha256: sha256)
-        guard event.seq == expectedSeq else {
-          throw JournalLineError.wrongSequence(expected: expectedSeq, found: event.seq)
-        }
-        guard event.prevHash == previousHash else { throw JournalLineError.brokenChain }
-        previousHash = event.hash
-        expectedSeq += 1
-      } catch {
-        return JournalVerification(
-          eventCount: lineNumber - 1, headHash: previousHash, firstError: (lineNumber, error))
-      }
-      start = end + 1
-    }
-    return JournalVerification(eventCount: lineNumber, headHash: previousHash, firstError: nil)
-  }
-}

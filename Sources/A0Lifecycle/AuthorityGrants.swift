@@ -25,7 +25,7 @@ public enum AuthorityGrants {
       return Outcome(changed: false, level: .executor, bootstrap: false)
     }
     let bytes = try FileIO.read(machine.paths.journal) ?? []
-    let verification = AuditEvent.verifyChain(bytes, sha256: Digest.sha256Hex)
+    let verification = Journal.verifyChain(bytes)
     if let (line, error) = verification.firstError {
       throw A0Error(
         .integrityViolation, "the journal is broken at line \(line)", why: error.description,

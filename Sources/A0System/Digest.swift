@@ -1,3 +1,4 @@
+import A0Core
 import Crypto
 
 /// SHA-256 as lowercase hex.
@@ -6,6 +7,14 @@ public enum Digest {
 
   public static func sha256Hex(_ bytes: [UInt8]) -> String {
     bytes.withUnsafeBytes { buffer in hex(SHA256.hash(data: buffer)) }
+  }
+
+  /// SHA-256 of two byte runs as if they were one, without joining them.
+  public static let sha256Split: SplitSHA256 = { first, second in
+    var hasher = SHA256()
+    hasher.update(bufferPointer: first)
+    hasher.update(bufferPointer: second)
+    return hasher.finalize().withUnsafeBytes { Digest256(bytes: $0) }
   }
 
   public static func hex(_ digest: SHA256.Digest) -> String {

@@ -5,7 +5,7 @@ import Testing
 /// A stand-in digest for pure chain tests (the real SHA-256 lives in
 /// A0System and is tested there); any deterministic function of the bytes
 /// shows the chain logic.
-private func digest(_ bytes: [UInt8]) -> String {
+private func standIn(_ bytes: [UInt8]) -> String {
   var a: UInt64 = 0xcbf2_9ce4_8422_2325
   var b: UInt64 = 0x1000_0000_01b3
   for byte in bytes {
@@ -16,13 +16,18 @@ private func digest(_ bytes: [UInt8]) -> String {
   return String((String(repeating: "0", count: 64) + hex).suffix(64))
 }
 
+/// The stand-in as the verifier takes it: two runs hashed as one.
+private let digest: SplitSHA256 = { first, second in
+  Digest256(hex: standIn(Array(first) + Array(second))) ?? .zero
+}
+
 private func journal(_ count: Int) -> [[UInt8]] {
   var previous = AuditEvent.genesisHash
   return (1...count).map { seq in
     var event = AuditEvent(
       seq: Int64(seq), timestamp: Timestamp(millisecondsSinceEpoch: Int64(seq) * 1000), eventType: "test",
       actor: "system", details: ["n": .int(seq), "path": "a/b"], prevHash: previous)
-    event.hash = digest(event.hashInput)
+    event.hash = standIn(event.hashInput)
     previous = event.hash
     return event.line
   }
