@@ -34,6 +34,10 @@ public enum A0Main {
   public static func main() {
     let arguments = Array(CommandLine.arguments.dropFirst())
     do {
+      if let settings = Status.pollSettings(arguments) {
+        try Runner.run("status", settings, Status.report)
+        return
+      }
       var command = try A0Command.parseAsRoot(arguments)
       try command.run()
     } catch let exit as ExitCode {

@@ -5,6 +5,7 @@ import ArgumentParser
 
 struct Approve: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "approve",
     abstract: "Approve a pending request (human only).",
     discussion: """
       The approval binds request id, version, commit SHA, requester and approver; it can be used for
@@ -38,6 +39,7 @@ struct Approve: ParsableCommand {
 
 struct Deny: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "deny",
     abstract: "Deny a pending request (human only).",
     discussion: """
         $ a0 deny v1.2.0 --reason "breaks our plugins"

@@ -5,6 +5,7 @@ import ArgumentParser
 
 struct Audit: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "audit",
     abstract: "Check the audit journal.",
     subcommands: [AuditVerify.self])
 }

@@ -9,7 +9,7 @@ import A0System
 /// Everything a command needs from the outside, in one value (swiftly's
 /// context pattern): options, clock, terminal, environment.
 struct CommandContext {
-  let options: GlobalOptions
+  let options: GlobalSettings
   let clock: any Clock = SystemClock()
   let terminal: any Terminal = ProcessTerminal()
 

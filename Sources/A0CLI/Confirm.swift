@@ -4,6 +4,7 @@ import ArgumentParser
 
 struct Confirm: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "confirm",
     abstract: "Accept a completed upgrade: COMPLETE → IDLE, and record it as known-good.",
     discussion: """
       Human only. Runs in COMPLETE; repeating it in the IDLE it produced does nothing.

@@ -4,6 +4,7 @@ import ArgumentParser
 
 struct Grant: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "grant",
     abstract: "Grant the agent executor authority (human only).",
     discussion: """
       Executor lets the agent stage, validate, promote and roll back approved versions; it never lets
@@ -50,6 +51,7 @@ struct Grant: ParsableCommand {
 
 struct Revoke: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "revoke",
     abstract: "Revoke the agent's executor authority (human only).",
     discussion: """
         $ a0 revoke --reason "maintenance window over"

@@ -4,6 +4,7 @@ import ArgumentParser
 
 struct History: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "history",
     abstract: "Show the newest journal events.",
     discussion: """
       Read-only; anyone may run it. It reads the journal from its end, so it stays fast on a long journal.

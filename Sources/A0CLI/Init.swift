@@ -5,6 +5,7 @@ import ArgumentParser
 
 struct Init: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "init",
     abstract: "Create an a0 home: .billy/ with its configuration, state and journal.",
     discussion: """
       Anyone who may write the directory may run it. It refuses to touch an existing home (exit 2).

@@ -33,6 +33,21 @@ struct GlobalOptions: ParsableArguments {
 
   @Flag(name: .long, help: "ssh-signature mode: print what to sign for this command, and change nothing.")
   var printPayload = false
+
+  var settings: GlobalSettings {
+    GlobalSettings(
+      home: home, json: json, wait: wait, key: key, signature: signature, printPayload: printPayload)
+  }
+}
+
+/// The global options as plain values, however they were read.
+struct GlobalSettings {
+  var home: String?
+  var json = false
+  var wait: Double = 0
+  var key: String?
+  var signature: String?
+  var printPayload = false
 }
 
 /// Thrown by a command asked for `--print-payload`: the Runner prints it
@@ -46,9 +61,13 @@ struct PayloadRequest: Error {
 enum Runner {
   static func run(
     _ command: String, _ options: GlobalOptions, _ body: (CommandContext) throws -> any CommandOutput
-  )
-    throws
-  {
+  ) throws {
+    try run(command, options.settings, body)
+  }
+
+  static func run(
+    _ command: String, _ options: GlobalSettings, _ body: (CommandContext) throws -> any CommandOutput
+  ) throws {
     let context = CommandContext(options: options)
     do {
       let output = try body(context)

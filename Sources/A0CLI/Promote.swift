@@ -5,6 +5,7 @@ import ArgumentParser
 
 struct Promote: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "promote",
     abstract: "Put the validated artifact into production: VALIDATING → PROMOTING → COMPLETE, or roll back.",
     discussion: """
       Executor (or a proven human), in VALIDATING with a full, passing validation report for this

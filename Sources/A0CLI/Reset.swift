@@ -4,6 +4,7 @@ import ArgumentParser
 
 struct Reset: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "reset",
     abstract: "Return to IDLE from COMPLETE or FAILED_HARD, with a reason.",
     discussion: """
       Human only. From FAILED_HARD it first verifies production against its manifest and refuses

@@ -5,6 +5,7 @@ import ArgumentParser
 
 struct Status: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "status",
     abstract: "Show the lifecycle state and what production runs.",
     discussion: """
       Read-only; anyone may run it, in any state. It never waits for the lock.
@@ -16,12 +17,38 @@ struct Status: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    try Runner.run("status", global) { context in
-      let machine = try context.openForReading("status")
-      return StatusOutput(
-        paths: machine.paths, state: machine.state, production: ProductionInfo.read(machine.paths),
-        notes: machine.recoveryNotes)
+    try Runner.run("status", global, Self.report)
+  }
+
+  static func report(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("status")
+    return StatusOutput(
+      paths: machine.paths, state: machine.state, production: ProductionInfo.read(machine.paths),
+      notes: machine.recoveryNotes)
+  }
+
+  /// The settings of `a0 status [--json] [--home PATH]`, the command an
+  /// agent polls, read without the argument parser (whose reflection is
+  /// most of a cold start); nil for anything else, which the parser reads.
+  static func pollSettings(_ arguments: [String]) -> GlobalSettings? {
+    guard arguments.first == "status" else { return nil }
+    var settings = GlobalSettings()
+    var index = 1
+    while index < arguments.count {
+      switch arguments[index] {
+      case "--json" where !settings.json:
+        settings.json = true
+      case "--home" where settings.home == nil && index + 1 < arguments.count:
+        let value = arguments[index + 1]
+        guard !value.isEmpty, !value.hasPrefix("-") else { return nil }
+        settings.home = value
+        index += 1
+      default:
+        return nil
+      }
+      index += 1
     }
+    return settings
   }
 }
 

@@ -5,6 +5,7 @@ import ArgumentParser
 
 struct Upgrade: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "upgrade",
     abstract: "begin-staging, validate and promote in one command, stopping at the first failure.",
     discussion: """
       Executor (or a proven human), with an approval for VERSION.
@@ -53,6 +54,7 @@ struct Upgrade: ParsableCommand {
 
 struct Rollback: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "rollback",
     abstract: "Go back to the known-good version (or --to VERSION) through the same checked states.",
     discussion: """
       Executor (or a proven human), in IDLE or FAILED. Rolling back to known-good needs no new
@@ -98,6 +100,7 @@ struct Rollback: ParsableCommand {
 
 struct Verify: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "verify",
     abstract: "Check production and every artifact against their manifests.",
     discussion: """
       Read-only for files; anyone may run it. Records observed_state (CONSISTENT or INCONSISTENT)

@@ -5,6 +5,7 @@ import ArgumentParser
 
 struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "validate",
     abstract:
       "Check the staged artifact: structure, integrity, imports, dependencies, config, health, custom.",
     discussion: """

@@ -64,6 +64,33 @@ struct FoundationCommandsTests {
     #expect(result.json?["error"]?["message"]?.stringValue?.contains("a0 init") == true)
   }
 
+  @Test("status read without the argument parser prints exactly what the parsed form prints")
+  func pollingForm() throws {
+    let scratch = ScratchDirectory()
+    let home = try newHome(scratch)
+    // `--wait 0` changes nothing for status but is outside the polling form, so the parser reads it.
+    for arguments in [
+      ["status", "--json", "--home", home], ["status", "--home", home], ["status", "--home", home, "--json"],
+      ["status", "--json", "--home", scratch.path + "/nowhere"],
+      ["status", "--home", scratch.path + "/nowhere"],
+    ] {
+      let polled = try A0Binary.run(arguments)
+      let parsed = try A0Binary.run(arguments + ["--wait", "0"])
+      #expect(polled.status == parsed.status, "\(arguments)")
+      #expect(polled.stdout == parsed.stdout, "\(arguments)")
+      #expect(polled.stderr == parsed.stderr, "\(arguments)")
+    }
+    let viaEnvironment = try A0Binary.run(["status"], environment: ["A0_HOME": home])
+    #expect(viaEnvironment.stdout == (try A0Binary.run(["status", "--home", home])).stdout)
+    // What the polling form does not know goes to the parser, errors included.
+    let typo = try A0Binary.run(["status", "--jsn", "--home", home])
+    #expect(typo.status == 64)
+    let twice = try A0Binary.run(["status", "--home", home, "--home", home, "--json"])
+    #expect(
+      twice.status
+        == (try A0Binary.run(["status", "--wait", "0", "--home", home, "--home", home, "--json"])).status)
+  }
+
   @Test("the home is found through A0_HOME and by walking up from the working directory")
   func discovery() throws {
     let scratch = ScratchDirectory()
