@@ -38,6 +38,12 @@ let package = Package(
       name: "A0Lifecycle",
       dependencies: ["A0Core", "A0System"]
     ),
+    // Benchmarks/run times a0's journal append with this (never shipped).
+    .executableTarget(
+      name: "a0-journal-bench",
+      dependencies: ["A0Core", "A0System"],
+      path: "Benchmarks/JournalAppend"
+    ),
     // Fixtures shared by the test targets; never linked into the a0 binary.
     .target(
       name: "A0TestSupport",

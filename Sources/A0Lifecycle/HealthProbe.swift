@@ -32,6 +32,7 @@ public struct HealthProbe {
     var lastStatus: Int?
     var lastBody = ""
     var detail = "no answer yet"
+    var quickPause = 0.025
     while true {
       attempts += 1
       let now = monotonicMilliseconds()
@@ -72,7 +73,11 @@ public struct HealthProbe {
           attempts: attempts,
           lastStatus: lastStatus, lastBody: lastBody)
       }
-      let pause = healthySince != nil ? min(intervalSeconds, stableSeconds / 4 + 0.05) : intervalSeconds
+      // A service that is back quickly is seen quickly: the pause grows from
+      // 50 ms to the configured interval, so a rollback waits on the app,
+      // not on the probe.
+      quickPause = min(quickPause * 2, intervalSeconds)
+      let pause = healthySince != nil ? min(intervalSeconds, stableSeconds / 4 + 0.05) : quickPause
       usleep(useconds_t(max(0.05, min(pause, Double(deadline - monotonicMilliseconds()) / 1000)) * 1_000_000))
     }
   }
