@@ -22,6 +22,8 @@ public struct Config: Equatable, Sendable {
     public var installer: Installer
     public var requirements: [String]
     public var installArgs: [String]
+    /// Let the installer build packages from source, which runs upstream code at install time.
+    public var allowSourceBuilds: Bool
     public var wheelhouse: String
     public var installTimeoutSeconds: Int
   }
@@ -78,6 +80,7 @@ public struct Config: Equatable, Sendable {
       production: Production(link: link),
       python: Python(
         interpreter: "python3.12", installer: .auto, requirements: ["requirements.txt"], installArgs: [],
+        allowSourceBuilds: false,
         wheelhouse: "", installTimeoutSeconds: 1800),
       data: Data(linkedPaths: [
         "usr/", ".env", "memory/", "knowledge/custom/", "instruments/custom/", "work_dir/", "logs/", "tmp/",
@@ -128,6 +131,7 @@ public struct Config: Equatable, Sendable {
       installer = \(string(python.installer.rawValue))             # auto | uv | pip | none
       requirements = \(array(python.requirements))
       install_args = \(array(python.installArgs))
+      allow_source_builds = \(python.allowSourceBuilds)          # true runs upstream build code as this user
       wheelhouse = \(string(python.wheelhouse))                # when set: offline install from this directory
       install_timeout_seconds = \(python.installTimeoutSeconds)
 

@@ -442,6 +442,46 @@ public final class Stager {
     try walk("")
   }
 
+  /// Reads every requirements file the installer would read (includes
+  /// too) and refuses the release when one asks for more than packages
+  /// (see `RequirementsPolicy`), before any installer runs.
+  func reviewRequirements(_ files: [String], app: String, log: BuildLog?) throws(A0Error) {
+    var pending = files
+    var seen: Set<String> = []
+    var violations: [String] = []
+    while let file = pending.popLast() {
+      let normalised = HomePaths.absolutePath(file, relativeTo: app)
+      guard normalised.hasPrefix(app + "/") else {
+        violations.append("\(file): included from outside the release")
+        continue
+      }
+      guard seen.insert(normalised).inserted else { continue }
+      guard seen.count <= 64 else {
+        violations.append("more than 64 requirement files")
+        break
+      }
+      let relative = String(normalised.dropFirst(app.count + 1))
+      guard let bytes = try FileIO.read(normalised), let text = String(validating: bytes, as: UTF8.self)
+      else {
+        violations.append("\(relative): missing or not UTF-8 text")
+        continue
+      }
+      let review = RequirementsPolicy.review(text)
+      violations += review.violations.map { "\(relative) \($0)" }
+      let directory = FileIO.parent(of: relative)
+      pending += review.includes.map { directory == "." ? $0 : directory + "/" + $0 }
+    }
+    guard violations.isEmpty else {
+      log?.note("requirements refused:\n" + violations.joined(separator: "\n"))
+      throw A0Error(
+        .operationFailed, "the release's requirements ask for more than packages",
+        why: violations.prefix(5).joined(separator: "; "),
+        next:
+          "a0 installs named packages from the index or wheelhouse only; if this release is trusted, "
+          + "install its dependencies into a wheelhouse and set python.wheelhouse")
+    }
+  }
+
   func installDependencies(plan: StagingPlan, app: String, log: BuildLog?) throws(A0Error) -> String {
     guard let interpreter = ExecutableSearch.find(config.python.interpreter) else {
       throw A0Error(
@@ -459,6 +499,8 @@ public final class Stager {
     for requirement in requirements where !FileIO.exists(app + "/" + requirement) {
       throw A0Error(.operationFailed, "the release has no \(requirement)", next: "Check python.requirements")
     }
+    try reviewRequirements(requirements, app: app, log: log)
+    if !config.python.allowSourceBuilds { indexArguments += ["--only-binary", ":all:"] }
     switch Config.Installer(rawValue: plan.installer) ?? .pip {
     case .uv:
       guard let uv = ExecutableSearch.find("uv") else {

@@ -160,7 +160,8 @@ private struct TableReader {
     let python = try section(
       "python",
       keys: [
-        "interpreter", "installer", "requirements", "install_args", "wheelhouse", "install_timeout_seconds",
+        "interpreter", "installer", "requirements", "install_args", "allow_source_builds", "wheelhouse",
+        "install_timeout_seconds",
       ])
     config.python.interpreter = try string(
       python, "python", "interpreter", default: config.python.interpreter)
@@ -174,6 +175,7 @@ private struct TableReader {
       throw bad("python.requirements", "must hold relative paths inside the release, not \"\(requirement)\"")
     }
     config.python.installArgs = try strings(python, "python", "install_args", default: [])
+    config.python.allowSourceBuilds = try boolean(python, "python", "allow_source_builds", default: false)
     config.python.wheelhouse = try string(python, "python", "wheelhouse", default: "")
     config.python.installTimeoutSeconds = try integer(
       python, "python", "install_timeout_seconds", default: 1800, range: 1...86_400)
