@@ -18,6 +18,12 @@ public enum ConfigLoader {
   }
 
   public static func parse(_ text: String, path: String = "config.toml") throws(A0Error) -> Config {
+    if let mismatch = TOMLBrackets.firstMismatch(text) {
+      throw A0Error(
+        .badInput, "\(path) is not valid TOML",
+        why: "a bracket closes the other kind at line \(mismatch.line), column \(mismatch.column)",
+        next: "Fix the file and run the command again")
+    }
     let table: TOMLTable
     do {
       table = try TOMLTable(string: text)

@@ -1,0 +1,129 @@
+import A0Core
+import A0System
+import A0TestSupport
+import Testing
+
+/// SplitMix64, so every failure is reproducible from its seed.
+private struct Seeded: RandomNumberGenerator {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var value = state
+    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+    return value ^ (value >> 31)
+  }
+}
+
+/// One to four byte-level edits drawn from an alphabet of the format's own
+/// punctuation, so most mutants are near misses rather than noise.
+private func mutate(_ bytes: [UInt8], _ generator: inout Seeded, alphabet: [UInt8]) -> [UInt8] {
+  var bytes = bytes
+  for _ in 0..<(1 + Int(generator.next() % 4)) {
+    guard !bytes.isEmpty else { break }
+    let at = Int(generator.next() % UInt64(bytes.count))
+    let pick = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+    switch generator.next() % 5 {
+    case 0: bytes[at] = pick
+    case 1: bytes.insert(pick, at: at)
+    case 2: bytes.remove(at: at)
+    case 3: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + Int(generator.next() % 12))], at: at)
+    default: bytes.removeSubrange(at..<min(bytes.count, at + Int(generator.next() % 12)))
+    }
+  }
+  return bytes
+}
+
+@Suite("Seeded fuzzing of the readers")
+struct InputFuzzTests {
+  @Test(
+    "a bracket closing the other kind is refused before the TOML library, which aborts on it",
+    arguments: ["s = [1, }", "s = [}", "s = [[1, }]", "[upstream\nurl = {a = [1}"])
+  func mismatchedBrackets(text: String) {
+    #expect(throws: A0Error.self) { try ConfigLoader.parse(text) }
+    #expect(TOMLBrackets.firstMismatch(text) != nil)
+  }
+
+  @Test("brackets inside strings and comments are not brackets")
+  func bracketsInStrings() {
+    for text in [
+      "s = \"}[\"", "s = '[}'", "s = \"\"\"a\"}\"\"\"", "s = [1] # }", "s = \"\\\"}\"",
+      "[a]\nt = {x = [1, {y = 2}]}",
+    ] {
+      #expect(TOMLBrackets.firstMismatch(text) == nil, "\(text)")
+    }
+  }
+
+  @Test("state.json: every mutant is read or refused; what is read round-trips")
+  func state() throws {
+    var generator = Seeded(state: 82)
+    let time = try #require(Timestamp(iso8601: "2026-01-01T00:00:00.000Z"))
+    let record = StateRecord(
+      currentState: .failed, enteredAt: time, previousState: .staging, authorityLevel: .executor,
+      observedState: .consistent, lastFailure: FailureRecord(state: .staging, error: "e", occurredAt: time),
+      reasonCode: .stagingFailed, auditSeq: 9, auditHash: String(repeating: "b", count: 64))
+    let valid = Array(record.json.prettyString.utf8)
+    let alphabet = Array("{}[]\",:0123456789-_ abefilnrstuAEFGILNOSTU\n\\".utf8) + [0xC3, 0xFF]
+    var read = 0
+    for _ in 0..<6_000 {
+      let bytes = mutate(valid, &generator, alphabet: alphabet)
+      guard let json = try? JSONValue.parse(bytes) else { continue }
+      do throws(StateSchemaError) {
+        let parsed = try StateRecord(json: json)
+        read += 1
+        #expect(try StateRecord(json: parsed.json) == parsed)
+      } catch {
+        #expect(!error.description.isEmpty)
+      }
+    }
+    #expect(read > 100)
+  }
+
+  @Test("manifest.json: every mutant is read or refused; what is read round-trips")
+  func manifest() throws {
+    var generator = Seeded(state: 83)
+    let manifest = Manifest(
+      version: "v1.0.0", builtAt: "2026-01-01T00:00:00.000Z", sourceURL: "/srv/app.git",
+      commitSHA: String(repeating: "a", count: 40), files: ["app.py": String(repeating: "c", count: 64)],
+      treeHash: String(repeating: "d", count: 64), buildID: "20260101T000000.000Z-v1.0.0",
+      buildLogPath: "builds/x/build.log", virtualenvHash: nil, python: "python3 3.11.2", installer: "uv")
+    let valid = Array(manifest.json.prettyString.utf8)
+    let alphabet = Array("{}[]\",:0123456789-_ ./abcdefnlu\n\\".utf8) + [0xC3, 0xFF]
+    var read = 0
+    for _ in 0..<6_000 {
+      let bytes = mutate(valid, &generator, alphabet: alphabet)
+      guard let json = try? JSONValue.parse(bytes) else { continue }
+      if let parsed = try? Manifest(json: json) {
+        read += 1
+        #expect(try Manifest(json: parsed.json) == parsed)
+      }
+    }
+    #expect(read > 100)
+  }
+
+  @Test("the journal verifier: mutated journals never crash it and never pass unless unchanged")
+  func journal() throws {
+    var generator = Seeded(state: 84)
+    let scratch = ScratchDirectory()
+    let journal = Journal(path: scratch.path + "/journal.log")
+    for index in 1...40 {
+      try journal.append(
+        eventType: "fuzz", actor: "system", details: ["n": .int(index), "text": "é \"q\" \\ \n"],
+        at: Timestamp(millisecondsSinceEpoch: Int64(index) * 1000))
+    }
+    let valid = try #require(try FileIO.read(journal.path))
+    #expect(Journal.verifyChain(valid).isIntact)
+    let alphabet = Array("{}[]\",:0123456789abcdef\n\\u".utf8) + [0xC3, 0xA9, 0xFF]
+    for _ in 0..<1_500 {
+      let bytes = mutate(valid, &generator, alphabet: alphabet)
+      let result = Journal.verifyChain(bytes)
+      if bytes != valid {
+        // Any change is caught, except cutting whole lines off the end (which state.json's
+        // audit_seq catches) — so an intact result must be a prefix of whole lines.
+        if result.isIntact {
+          #expect(valid.starts(with: bytes) && (bytes.isEmpty || bytes.last == UInt8(ascii: "\n")))
+        }
+      }
+    }
+  }
+}
