@@ -1,12 +1,23 @@
 /// A lexical pre-check of TOML brackets, run before the TOML library sees
 /// the text: that library aborts the process (an assertion, compiled into
 /// every build) on a `}` where an array expects a value, as in `s = [1, }`.
-/// Valid TOML never closes a bracket with the other kind, so refusing every
-/// mismatch outside strings and comments loses nothing.
+/// Valid TOML never closes a bracket with the other kind, and a table
+/// header always starts with a key, so refusing these outside strings and
+/// comments loses nothing.
 public enum TOMLBrackets {
   public struct Mismatch: Equatable, Sendable {
     public var line: Int
     public var column: Int
+  }
+
+  private static func isKeyStart(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "\""),
+      UInt8(ascii: "'"), UInt8(ascii: "]"):
+      true
+    default: false
+    }
   }
 
   public static func firstMismatch(_ text: String) -> Mismatch? {
@@ -54,6 +65,20 @@ public enum TOMLBrackets {
           index += 1
         }
       case UInt8(ascii: "["), UInt8(ascii: "{"):
+        // A table header must start with a key: the library aborts on `[.a]`, `[#]` or `[` + newline.
+        if byte == UInt8(ascii: "["), open.isEmpty,
+          bytes[lineStart..<index].allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        {
+          var next = index + 1
+          if next < bytes.count && bytes[next] == UInt8(ascii: "[") { next += 1 }
+          while next < bytes.count && (bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\t"))
+          {
+            next += 1
+          }
+          if next < bytes.count && !isKeyStart(bytes[next]) {
+            return Mismatch(line: line, column: next - lineStart + 1)
+          }
+        }
         open.append(byte)
         index += 1
       case UInt8(ascii: "]"), UInt8(ascii: "}"):

@@ -21,7 +21,8 @@ public enum ConfigLoader {
     if let mismatch = TOMLBrackets.firstMismatch(text) {
       throw A0Error(
         .badInput, "\(path) is not valid TOML",
-        why: "a bracket closes the other kind at line \(mismatch.line), column \(mismatch.column)",
+        why:
+          "a bracket closes the other kind, or a table header has no key, at line \(mismatch.line), column \(mismatch.column)",
         next: "Fix the file and run the command again")
     }
     let table: TOMLTable

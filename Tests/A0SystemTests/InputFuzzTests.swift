@@ -36,9 +36,34 @@ private func mutate(_ bytes: [UInt8], _ generator: inout Seeded, alphabet: [UInt
 
 @Suite("Seeded fuzzing of the readers")
 struct InputFuzzTests {
+  @Test("config.toml: every mutant is read or refused with exit 65; what is read writes back the same")
+  func config() {
+    var generator = Seeded(state: 81)
+    let valid = Array(
+      Config.defaults(upstream: "https://github.com/agent0ai/agent-zero.git", link: "agent-zero").toml.utf8)
+    let alphabet = Array("[]=\"'.,#\n 0123456789-_abcxyz{}\\".utf8) + [0x00, 0xC3, 0xFF]
+    var read = 0
+    var refused = 0
+    for _ in 0..<4_000 {
+      let text = String(decoding: mutate(valid, &generator, alphabet: alphabet), as: UTF8.self)
+      do throws(A0Error) {
+        let config = try ConfigLoader.parse(text)
+        read += 1
+        #expect(try ConfigLoader.parse(config.toml) == config, "\(text)")
+      } catch {
+        refused += 1
+        #expect(error.kind == .badInput, "\(error.message)")
+      }
+    }
+    #expect(read > 100 && refused > 100)
+  }
+
   @Test(
-    "a bracket closing the other kind is refused before the TOML library, which aborts on it",
-    arguments: ["s = [1, }", "s = [}", "s = [[1, }]", "[upstream\nurl = {a = [1}"])
+    "a bracket closing the other kind, or a header without a key, is refused before the TOML library (which aborts on them)",
+    arguments: [
+      "s = [1, }", "s = [}", "s = [[1, }]", "[upstream\nurl = {a = [1}", "[\n", "[.a]", "[#]", "[=]", "[[\n",
+      "a = 1\n  [ #\n",
+    ])
   func mismatchedBrackets(text: String) {
     #expect(throws: A0Error.self) { try ConfigLoader.parse(text) }
     #expect(TOMLBrackets.firstMismatch(text) != nil)
