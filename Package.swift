@@ -50,12 +50,14 @@ let package = Package(
       dependencies: ["A0Core", "A0System", "A0Lifecycle"],
       path: "Tests/A0TestSupport"
     ),
-    .testTarget(name: "A0CoreTests", dependencies: ["A0Core"]),
-    .testTarget(name: "A0SystemTests", dependencies: ["A0Core", "A0System", "A0TestSupport"]),
+    // The seeded generator every property test draws from (no dependencies, so the core tests stay pure).
+    .target(name: "A0TestRandom", path: "Tests/A0TestRandom"),
+    .testTarget(name: "A0CoreTests", dependencies: ["A0Core", "A0TestRandom"]),
+    .testTarget(name: "A0SystemTests", dependencies: ["A0Core", "A0System", "A0TestSupport", "A0TestRandom"]),
     .testTarget(name: "A0LifecycleTests", dependencies: ["A0Core", "A0System", "A0Lifecycle", "A0TestSupport"]),
     .testTarget(
       name: "A0CLITests",
-      dependencies: ["A0Core", "A0System", "A0Lifecycle", "A0TestSupport"]
+      dependencies: ["A0Core", "A0System", "A0Lifecycle", "A0TestSupport", "A0TestRandom"]
     ),
   ]
 )

@@ -42,8 +42,7 @@ struct Upgrade: ParsableCommand {
       guard validation.report.passed else {
         throw A0Error(
           .operationFailed, "validation of \(target) failed",
-          why: validation.report.failing.map { "\($0.name): \($0.error ?? "failed")" }.joined(
-            separator: "; "),
+          why: validation.report.failureSummary,
           next: "See \(validation.reportPath)")
       }
       let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
@@ -89,7 +88,7 @@ struct Rollback: ParsableCommand {
       guard validation.report.passed else {
         throw A0Error(
           .operationFailed, "the rollback target \(target.artifact.version) failed validation",
-          why: validation.report.failing.map { "\($0.name): \($0.error ?? "failed")" }.joined(separator: "; ")
+          why: validation.report.failureSummary
         )
       }
       let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)

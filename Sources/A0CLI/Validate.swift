@@ -51,7 +51,7 @@ struct Validate: ParsableCommand {
       guard outcome.report.passed else {
         throw A0Error(
           .operationFailed, "validation of \(outcome.report.version) failed",
-          why: outcome.report.failing.map { "\($0.name): \($0.error ?? "failed")" }.joined(separator: "; "),
+          why: outcome.report.failureSummary,
           next: "See \(outcome.reportPath); the machine is FAILED, a human clears it with `a0 clear-failure`")
       }
       return ValidationOutput(outcome: outcome)

@@ -36,6 +36,11 @@ public struct ValidationReport: Sendable {
   public var passed: Bool { checks.allSatisfy { $0.status != .fail } }
   public var failing: [CheckResult] { checks.filter { $0.status == .fail } }
 
+  /// `check: why` for each failing check, for error messages and the journal.
+  public var failureSummary: String {
+    failing.map { "\($0.name): \($0.error ?? "failed")" }.joined(separator: "; ")
+  }
+
   public var json: JSONValue {
     [
       "version": .string(version), "operation_id": .string(operationID), "build_id": .string(buildID),
@@ -125,7 +130,7 @@ public final class Validator {
       return Outcome(report: report, reportPath: reportPath, state: machine.state)
     }
     let integrityFailed = report.failing.contains { $0.name == "integrity" }
-    let summary = report.failing.map { "\($0.name): \($0.error ?? "failed")" }.joined(separator: "; ")
+    let summary = report.failureSummary
     let now = machine.clock.now()
     try machine.transition(
       to: .failed, reason: integrityFailed ? .integrityViolation : .validationError, caller: caller,

@@ -1,6 +1,7 @@
 import A0Core
 import A0Lifecycle
 import A0System
+import A0TestRandom
 import A0TestSupport
 import Foundation
 import Testing
@@ -103,7 +104,7 @@ struct CrashMatrixTests {
     try SampleApp.putInProduction(paths, "v1.0.0")
     let before = TestHome.read(paths.shared + "/data/notes.json")
     try SampleApp.approve(paths, version)
-    var generator = SeededGenerator(seed: seed)
+    var generator = SplitMix64(seed: seed)
     let delay = UInt32.random(in: 100_000...9_000_000, using: &generator)
     let upgrade = try A0Binary.start(["upgrade", version, "--home", paths.root, "--json"])
     usleep(delay)
@@ -132,18 +133,5 @@ struct CrashMatrixTests {
     #expect(
       try A0Binary.run(["status", "--home", paths.root, "--json"]).json?["data"]?["current_state"]
         == "FAILED_HARD")
-  }
-}
-
-/// SplitMix64, so random kills are reproducible from their seed.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var value = state
-    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-    return value ^ (value >> 31)
   }
 }

@@ -1,3 +1,4 @@
+import A0TestRandom
 import Testing
 
 @testable import A0Core

@@ -1,4 +1,5 @@
 import A0Core
+import A0TestRandom
 import Testing
 
 @Suite("Versions")

@@ -1,23 +1,12 @@
 import A0Core
 import A0System
+import A0TestRandom
 import A0TestSupport
 import Testing
 
-/// SplitMix64, so every failure is reproducible from its seed.
-private struct Seeded: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var value = state
-    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-    return value ^ (value >> 31)
-  }
-}
-
 /// One to four byte-level edits drawn from an alphabet of the format's own
 /// punctuation, so most mutants are near misses rather than noise.
-private func mutate(_ bytes: [UInt8], _ generator: inout Seeded, alphabet: [UInt8]) -> [UInt8] {
+private func mutate(_ bytes: [UInt8], _ generator: inout SplitMix64, alphabet: [UInt8]) -> [UInt8] {
   var bytes = bytes
   for _ in 0..<(1 + Int(generator.next() % 4)) {
     guard !bytes.isEmpty else { break }
@@ -38,7 +27,7 @@ private func mutate(_ bytes: [UInt8], _ generator: inout Seeded, alphabet: [UInt
 struct InputFuzzTests {
   @Test("config.toml: every mutant is read or refused with exit 65; what is read writes back the same")
   func config() {
-    var generator = Seeded(state: 81)
+    var generator = SplitMix64(seed: 81)
     let valid = Array(
       Config.defaults(upstream: "https://github.com/agent0ai/agent-zero.git", link: "agent-zero").toml.utf8)
     let alphabet = Array("[]=\"'.,#\n 0123456789-_abcxyz{}\\".utf8) + [0x00, 0xC3, 0xFF]
@@ -81,7 +70,7 @@ struct InputFuzzTests {
 
   @Test("state.json: every mutant is read or refused; what is read round-trips")
   func state() throws {
-    var generator = Seeded(state: 82)
+    var generator = SplitMix64(seed: 82)
     let time = try #require(Timestamp(iso8601: "2026-01-01T00:00:00.000Z"))
     let record = StateRecord(
       currentState: .failed, enteredAt: time, previousState: .staging, authorityLevel: .executor,
@@ -106,7 +95,7 @@ struct InputFuzzTests {
 
   @Test("manifest.json: every mutant is read or refused; what is read round-trips")
   func manifest() throws {
-    var generator = Seeded(state: 83)
+    var generator = SplitMix64(seed: 83)
     let manifest = Manifest(
       version: "v1.0.0", builtAt: "2026-01-01T00:00:00.000Z", sourceURL: "/srv/app.git",
       commitSHA: String(repeating: "a", count: 40), files: ["app.py": String(repeating: "c", count: 64)],
@@ -128,7 +117,7 @@ struct InputFuzzTests {
 
   @Test("the journal verifier: mutated journals never crash it and never pass unless unchanged")
   func journal() throws {
-    var generator = Seeded(state: 84)
+    var generator = SplitMix64(seed: 84)
     let scratch = ScratchDirectory()
     let journal = Journal(path: scratch.path + "/journal.log")
     for index in 1...40 {
