@@ -91,10 +91,16 @@ public enum TreeHasher {
           switch item.kind {
           case .file: hex = try hashFile(path, buffer: &buffer)
           case .symlink:
-            guard let target = FileIO.readLink(path) else {
+            // The target's bytes as stored, even when they are not UTF-8.
+            var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = target.withUnsafeMutableBytes { bytes -> Int in
+              guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else { return -1 }
+              return readlink(path, base, bytes.count - 1)
+            }
+            guard count >= 0 else {
               throw A0Error(.operationFailed, "cannot read link \(path)", why: FileIO.errnoText())
             }
-            hex = Digest.sha256Hex(Array(target.utf8))
+            hex = Digest.sha256Hex(Array(target[0..<count]))
           }
           local.append((index, hex))
         } catch let error as A0Error {

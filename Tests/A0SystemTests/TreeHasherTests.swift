@@ -8,20 +8,29 @@ import Testing
 struct TreeHasherTests {
   func makeTree(_ root: String) throws {
     let manager = FileManager.default
-    for directory in ["app/pkg/__pycache__", "app/.git/objects", "app/.venv/bin", "app/sub/.git", "app/Ünï"] {
+    // x, x-y, x.y, x0 and x/…: a directory sorts as its name plus "/", between "." and "0".
+    for directory in [
+      "app/pkg/__pycache__", "app/.git/objects", "app/.venv/bin", "app/sub/.git", "app/Ünï", "app/x/deep/er",
+      "app/x0", "app/x-y.d",
+    ] {
       try manager.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
     }
     let files: [String: String] = [
       "app/a.py": "print(1)\n", "app/B.txt": "upper", "app/pkg/m.py": "x = 1\n",
       "app/pkg/__pycache__/m.cpython-311.pyc": "cache", "app/.git/HEAD": "ref", "app/.venv/bin/python": "py",
       "app/sub/.git/keep": "nested .git is kept", "app/Ünï/cödé.txt": "unicode", "app/with space.txt": "s",
-      "app/empty": "",
+      "app/empty": "", "app/x-y": "1", "app/x.y": "2", "app/x/deep/er/f": "3", "app/x/a": "4",
+      "app/x0/b": "5",
+      "app/x-y.d/c": "6", "app/xa": "7",
     ]
     for (path, content) in files {
       try content.write(toFile: root + "/" + path, atomically: false, encoding: .utf8)
     }
     try manager.createSymbolicLink(atPath: root + "/app/link-to-file", withDestinationPath: "a.py")
     try manager.createSymbolicLink(atPath: root + "/app/usr", withDestinationPath: "../.billy/shared/usr")
+    // A link target that is not UTF-8 is hashed as the bytes stored, as `readlink` prints them.
+    let latin1: [CChar] = Array("caf".utf8CString.dropLast()) + [CChar(bitPattern: 0xE9), 0]
+    #expect(symlink(latin1, root + "/app/latin1-link") == 0)
   }
 
   @Test("the tree hash equals an independent sha256sum computation")
