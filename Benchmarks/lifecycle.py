@@ -76,45 +76,11 @@ def scenario(a0, work):
         return timed([a0, *arguments, "--home", home, *extra])
 
     run([a0, "init", "--upstream", upstream, "--name", "app", "--home", home])
-    with open(os.path.join(home, ".billy", "config.toml"), "w") as config:
-        config.write("""
-[upstream]
-url = "{upstream}"
-github_api = ""
-timeout_seconds = 30
-[production]
-link = "app"
-[python]
-interpreter = "python3"
-installer = "{installer}"
-requirements = ["requirements.txt"]
-wheelhouse = "{wheelhouse}"
-install_timeout_seconds = 300
-[data]
-linked_paths = ["data/", ".env"]
-[validation]
-required_files = ["app.py", "requirements.txt", "release.json"]
-import_modules = ["app"]
-config_files = [".env"]
-pip_check = "fail"
-[service]
-start = ["{{python}}", "app.py", "--port", "{{port}}", "--host", "127.0.0.1"]
-health_path = "/health"
-restart = ["{service}", "restart", "{home}", "{port}"]
-stop = ["{service}", "stop", "{home}", "{port}"]
-restart_timeout_seconds = 30
-health_url = "http://127.0.0.1:{port}/health"
-health_timeout_seconds = 3
-health_interval_seconds = 1
-stable_seconds = 0
-[retention]
-keep = 5
-[humans]
-proof = "ssh-signature"
-allowed_signers = "{signers}"
-four_eyes = false
-""".format(upstream=upstream, installer=installer, wheelhouse=wheelhouse, service=SERVICE, home=home, port=port,
-           signers=os.path.join(keys, "allowed_signers")))
+    # The demo's configuration, with a health check that gives up sooner and no stability window.
+    run([sys.executable, os.path.join(SAMPLE, "render-config.py"), os.path.join(home, ".billy", "config.toml"),
+         "upstream=" + upstream, "installer=" + installer, "wheelhouse=" + wheelhouse, "service=" + SERVICE,
+         "home=" + home, "port=%d" % port, "signers=" + os.path.join(keys, "allowed_signers"),
+         "health_timeout=3", "stable_seconds=0"])
     with open(os.path.join(home, ".env.seed"), "w") as seed:
         seed.write("GREETING=hello\n")
 

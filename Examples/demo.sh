@@ -52,56 +52,10 @@ echo "alice namespaces=\"a0\" $(cat "$scratch/keys/alice.pub")" > "$scratch/keys
 a0 human 0 init --upstream "$scratch/upstream/a0/sample-app.git" --name app
 bold "== configure the home for the sample app (what an operator edits in .billy/config.toml)"
 service="$repo/Examples/sample-app/sample-service"
-cat > "$home/.billy/config.toml" <<TOML
-[upstream]
-url = "$scratch/upstream/a0/sample-app.git"
-github_api = ""
-timeout_seconds = 30
-
-[production]
-link = "app"
-
-[python]
-interpreter = "python3"
-installer = "auto"
-requirements = ["requirements.txt"]
-wheelhouse = "$scratch/wheelhouse"
-install_timeout_seconds = 300
-
-[data]
-linked_paths = ["data/", ".env"]
-
-[validation]
-required_files = ["app.py", "requirements.txt", "release.json"]
-import_modules = ["app"]
-import_timeout_seconds = 30
-check_timeout_seconds = 30
-config_files = [".env"]
-pip_check = "fail"
-
-[service]
-start = ["{python}", "app.py", "--port", "{port}", "--host", "127.0.0.1"]
-health_path = "/health"
-restart = ["$service", "restart", "$home", "$port"]
-stop = ["$service", "stop", "$home", "$port"]
-restart_timeout_seconds = 30
-health_url = "http://127.0.0.1:$port/health"
-health_timeout_seconds = 8
-health_interval_seconds = 1
-stable_seconds = 2
-
-[retention]
-keep = 3
-
-[humans]
-proof = "ssh-signature"
-allowed_signers = "$scratch/keys/allowed_signers"
-approval_ttl_hours = 24
-four_eyes = false
-
-[agent]
-name = "agent-zero"
-TOML
+python3 Examples/sample-app/render-config.py "$home/.billy/config.toml" \
+  upstream="$scratch/upstream/a0/sample-app.git" installer=auto wheelhouse="$scratch/wheelhouse" \
+  service="$service" home="$home" port="$port" signers="$scratch/keys/allowed_signers" \
+  health_timeout=8 stable_seconds=2
 echo "GREETING=hello" > "$home/.env.seed"
 sed -n '1,20p' "$home/.billy/config.toml"
 
