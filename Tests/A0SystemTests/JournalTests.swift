@@ -6,6 +6,36 @@ import Testing
 
 @Suite("Journal on disk")
 struct JournalTests {
+  @Test("a journal large enough to be checked on all cores gives the one-core answer, damaged or not")
+  func parallelVerification() throws {
+    let scratch = ScratchDirectory()
+    let journal = Journal(path: scratch.path + "/journal.log")
+    for index in 1...5_000 {
+      try journal.append(
+        eventType: "bulk", actor: "system",
+        details: ["n": .int(index), "padding": .string(String(repeating: "p", count: 120))],
+        at: Timestamp(millisecondsSinceEpoch: Int64(index)))
+    }
+    let bytes = try #require(try FileIO.read(journal.path))
+    #expect(bytes.count > 1 << 20)
+    let oneCore = { (bytes: [UInt8]) in AuditEvent.verifyChain(bytes, sha256: Digest.sha256Split) }
+    let intact = Journal.verifyChain(bytes)
+    #expect(intact.isIntact && intact.eventCount == 5_000)
+    #expect(intact == oneCore(bytes))
+    // Damage at the start, around each run boundary, and at the end.
+    let lineStarts = [0] + bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }.map { $0 + 1 }.dropLast()
+    for line in [0, 1_249, 1_250, 2_500, 2_501, 3_749, 4_999] {
+      var edited = bytes
+      edited[lineStarts[line] + 20] ^= 0x01
+      let result = Journal.verifyChain(edited)
+      #expect(result.firstError?.line == line + 1, "line \(line + 1)")
+      #expect(result == oneCore(edited))
+    }
+    let torn = Array(bytes.dropLast(7))
+    #expect(Journal.verifyChain(torn).firstError?.error == .torn)
+    #expect(Journal.verifyChain(torn) == oneCore(torn))
+  }
+
   @Test("appended events chain, verify, and are read back from the tail")
   func appendAndTail() throws {
     let scratch = ScratchDirectory()
