@@ -76,10 +76,11 @@ struct StagingStatusFile {
 
   mutating func set(_ key: String, _ value: JSONValue) {
     document[key] = value
-    write()
+    // The result is kept with the artifact; steps in progress are only for watchers.
+    write(durable: key == "result")
   }
 
-  func write() {
-    try? FileIO.writeAtomically(path, Array(JSONValue.object(document).prettyString.utf8))
+  func write(durable: Bool = false) {
+    try? FileIO.writeAtomically(path, Array(JSONValue.object(document).prettyString.utf8), durable: durable)
   }
 }

@@ -101,7 +101,11 @@ public enum FileIO {
   /// fsync, rename over the target, fsync of the directory. A reader sees
   /// the old content or the new, never a mix; a crash leaves at most a
   /// temporary file, which carries the process id in its name.
-  public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(A0Error) {
+  /// `durable: false` skips both fsyncs, for files a crash may lose (progress
+  /// reports): readers still never see a torn file.
+  public static func writeAtomically(
+    _ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, durable: Bool = true
+  ) throws(A0Error) {
     let directory = parent(of: path)
     let temporary = "\(directory)/.\(baseName(of: path)).tmp-\(getpid())"
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
@@ -110,7 +114,7 @@ public enum FileIO {
     }
     do {
       try writeAll(descriptor: descriptor, bytes, path: temporary)
-      try fsyncDescriptor(descriptor, path: temporary)
+      if durable { try fsyncDescriptor(descriptor, path: temporary) }
     } catch {
       close(descriptor)
       unlink(temporary)
@@ -122,7 +126,7 @@ public enum FileIO {
       unlink(temporary)
       throw A0Error(.operationFailed, "cannot replace \(path)", why: reason)
     }
-    try fsyncDirectory(directory)
+    if durable { try fsyncDirectory(directory) }
   }
 
   public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(A0Error) {
