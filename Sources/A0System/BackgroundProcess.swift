@@ -90,7 +90,10 @@ extension FileIO {
     defer { close(output) }
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     while true {
-      let count = buffer.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress!, $0.count) }
+      let count = buffer.withUnsafeMutableBytes { raw -> Int in
+        guard let base = raw.baseAddress else { return 0 }
+        return Glibc.read(input, base, raw.count)
+      }
       if count < 0 {
         if errno == EINTR { continue }
         throw A0Error(.operationFailed, "cannot read \(source)", why: errnoText())

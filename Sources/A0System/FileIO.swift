@@ -42,8 +42,9 @@ public enum FileIO {
     var count = 0
     while true {
       if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
-      let got = bytes.withUnsafeMutableBytes { buffer in
-        Glibc.read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+      let got = bytes.withUnsafeMutableBytes { buffer -> Int in
+        guard let base = buffer.baseAddress else { return 0 }
+        return Glibc.read(descriptor, base + count, buffer.count - count)
       }
       if got < 0 {
         if errno == EINTR { continue }
@@ -60,8 +61,9 @@ public enum FileIO {
   public static func writeAll(descriptor: Int32, _ bytes: [UInt8], path: String) throws(A0Error) {
     var offset = 0
     while offset < bytes.count {
-      let written = bytes.withUnsafeBytes { buffer in
-        write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+      let written = bytes.withUnsafeBytes { buffer -> Int in
+        guard let base = buffer.baseAddress else { return 0 }
+        return write(descriptor, base + offset, buffer.count - offset)
       }
       if written < 0 {
         if errno == EINTR { continue }

@@ -131,7 +131,10 @@ enum PlainHTTP {
     while !pending.isEmpty {
       var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
       guard poll(&poller, 1, remaining()) == 1 else { throw unreachable("sending timed out") }
-      let sent = pending.withUnsafeBytes { send(descriptor, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
+      let sent = pending.withUnsafeBytes { raw -> Int in
+        guard let base = raw.baseAddress else { return 0 }
+        return send(descriptor, base, raw.count, Int32(MSG_NOSIGNAL))
+      }
       if sent < 0 {
         if errno == EAGAIN || errno == EINTR { continue }
         throw unreachable(FileIO.errnoText())
@@ -144,7 +147,10 @@ enum PlainHTTP {
       var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
       let ready = poll(&poller, 1, remaining())
       if ready == 0 { throw unreachable("no complete answer within \(Int(timeoutSeconds)) s") }
-      let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+      let count = buffer.withUnsafeMutableBytes { raw -> Int in
+        guard let base = raw.baseAddress else { return 0 }
+        return recv(descriptor, base, raw.count, 0)
+      }
       if count < 0 {
         if errno == EAGAIN || errno == EINTR { continue }
         throw unreachable(FileIO.errnoText())
@@ -157,7 +163,7 @@ enum PlainHTTP {
       if let complete = completeResponse(response) { return complete }
     }
     guard let parsed = parseResponse(response, requireComplete: false) else {
-      throw unreachable("the answer is not HTTP")
+      throw unreachable("the answer is not HTTP, or ends before the length it declares")
     }
     return parsed
   }
@@ -186,19 +192,22 @@ enum PlainHTTP {
       guard let colon = line.firstIndex(of: ":") else { continue }
       let name = line[..<colon].lowercased()
       let value = line[line.index(after: colon)...].trimmingSpaces
-      if name == "content-length" { contentLength = Int(value) }
+      if name == "content-length" {
+        // A length that is not a plain non-negative number is not HTTP.
+        guard let length = Int(value), length >= 0, value.allSatisfy(\.isASCII) else { return nil }
+        contentLength = length
+      }
       if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
     }
     var body = Array(bytes[(headerEnd + 4)...])
+    // A body shorter than its framing says (the connection closed early, or
+    // the server lies about lengths) is no answer: only an unframed body is
+    // read to the end of the connection.
     if chunked {
-      guard let decoded = decodeChunked(body) else {
-        return requireComplete ? nil : HTTPResponse(status: status, body: body)
-      }
+      guard let decoded = decodeChunked(body) else { return nil }
       body = decoded
     } else if let contentLength {
-      if body.count < contentLength {
-        return requireComplete ? nil : HTTPResponse(status: status, body: body)
-      }
+      guard body.count >= contentLength else { return nil }
       body = Array(body.prefix(contentLength))
     } else if requireComplete {
       return nil
@@ -206,20 +215,26 @@ enum PlainHTTP {
     return HTTPResponse(status: status, body: body)
   }
 
-  /// nil until the terminating zero-length chunk has arrived.
+  /// nil until the terminating zero-length chunk has arrived, and for
+  /// anything that is not chunked encoding (sizes are the server's word:
+  /// negative or oversized ones are refused, never trusted for indexing).
   static func decodeChunked(_ bytes: [UInt8]) -> [UInt8]? {
     var output: [UInt8] = []
     var index = 0
-    while true {
+    while index < bytes.count {
       guard let lineEnd = bytes[index...].firstIndex(of: 13), lineEnd + 1 < bytes.count else { return nil }
       let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-      guard let size = Int(sizeText.trimmingSpaces, radix: 16) else { return nil }
+      let digits = sizeText.trimmingSpaces
+      guard !digits.isEmpty, digits.allSatisfy(\.isHexDigit), let size = Int(digits, radix: 16),
+        size <= bytes.count
+      else { return nil }
       index = lineEnd + 2
       if size == 0 { return output }
-      guard index + size <= bytes.count else { return nil }
+      guard size <= bytes.count - index else { return nil }
       output.append(contentsOf: bytes[index..<(index + size)])
       index += size + 2
     }
+    return nil
   }
 }
 

@@ -88,7 +88,10 @@ public final class HomeLock: @unchecked Sendable {
     info["child_process_groups"] = .array(children.map { .int(Int64($0)) })
     let bytes = JSONValue.object(info).canonicalBytes + [UInt8(ascii: "\n")]
     // Overwrite, then cut to length: a reader never sees an empty file.
-    _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress!, $0.count, 0) }
+    _ = bytes.withUnsafeBytes { raw -> Int in
+      guard let base = raw.baseAddress else { return 0 }
+      return pwrite(descriptor, base, raw.count, 0)
+    }
     _ = ftruncate(descriptor, off_t(bytes.count))
   }
 

@@ -110,7 +110,10 @@ public final class Journal {
     while end > 0 {
       let start = max(0, end - chunkSize)
       var chunk = [UInt8](repeating: 0, count: end - start)
-      let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(start)) }
+      let got = chunk.withUnsafeMutableBytes { raw -> Int in
+        guard let base = raw.baseAddress else { return 0 }
+        return pread(descriptor, base, raw.count, off_t(start))
+      }
       guard got == chunk.count else {
         throw A0Error(.operationFailed, "cannot read the journal", why: FileIO.errnoText())
       }
@@ -160,7 +163,10 @@ public final class Journal {
     defer { close(descriptor) }
     var info = stat()
     let sizeBefore = fstat(descriptor, &info) == 0 ? info.st_size : -1
-    let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
+    let written = line.withUnsafeBytes { raw -> Int in
+      guard let base = raw.baseAddress else { return 0 }
+      return write(descriptor, base, raw.count)
+    }
     if written != line.count {
       let reason = written < 0 ? FileIO.errnoText() : "only \(written) of \(line.count) bytes were written"
       if sizeBefore >= 0 { _ = ftruncate(descriptor, sizeBefore) }
@@ -186,7 +192,10 @@ public final class Journal {
     guard fstat(descriptor, &info) == 0 else { throw A0Error(.operationFailed, "cannot stat the journal") }
     let newSize = Int(info.st_size) - byteCount
     var removed = [UInt8](repeating: 0, count: byteCount)
-    _ = removed.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(newSize)) }
+    _ = removed.withUnsafeMutableBytes { raw -> Int in
+      guard let base = raw.baseAddress else { return 0 }
+      return pread(descriptor, base, raw.count, off_t(newSize))
+    }
     guard ftruncate(descriptor, off_t(newSize)) == 0 else {
       throw A0Error(.operationFailed, "cannot truncate the journal", why: FileIO.errnoText())
     }

@@ -166,7 +166,10 @@ public struct ProcessRunner: CommandRunning {
         }
       }
       if inputOpen && descriptors[2].revents != 0 {
-        let written = input.withUnsafeBytes { write(inputPipe[1], $0.baseAddress!, min($0.count, 65536)) }
+        let written = input.withUnsafeBytes { raw -> Int in
+          guard let base = raw.baseAddress else { return 0 }
+          return write(inputPipe[1], base, min(raw.count, 65536))
+        }
         if written > 0 { input = input.dropFirst(written) }
         if written < 0 && errno != EAGAIN && errno != EINTR || input.isEmpty {
           close(inputPipe[1])
@@ -237,7 +240,10 @@ struct OutputCollector {
 
   /// Reads what is available; false at end of stream.
   mutating func read(from descriptor: Int32, isError: Bool) -> Bool {
-    let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
+    let count = buffer.withUnsafeMutableBytes { raw -> Int in
+      guard let base = raw.baseAddress else { return 0 }
+      return Glibc.read(descriptor, base, raw.count)
+    }
     if count < 0 { return errno == EINTR || errno == EAGAIN }
     if count == 0 { return false }
     if isError {

@@ -88,7 +88,8 @@ public struct SSHSignatures: Sendable {
 
   private func temporaryDirectory() throws(A0Error) -> String {
     var template = Array("/tmp/a0-sig-XXXXXX".utf8CString)
-    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+    guard let made = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } })
+    else {
       throw A0Error(.operationFailed, "cannot create a temporary directory", why: FileIO.errnoText())
     }
     return String(cString: made)

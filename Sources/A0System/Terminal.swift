@@ -34,8 +34,9 @@ public struct FileHandleOutput: Sendable {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes {
-        Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
+      let written = bytes.withUnsafeMutableBytes { raw -> Int in
+        guard let base = raw.baseAddress else { return 0 }
+        return Glibc.write(descriptor, base + offset, raw.count - offset)
       }
       if written < 0 {
         if errno == EINTR { continue }

@@ -133,7 +133,10 @@ public enum TreeHasher {
     defer { close(descriptor) }
     var hasher = SHA256()
     while true {
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+      let count = buffer.withUnsafeMutableBytes { raw -> Int in
+        guard let base = raw.baseAddress else { return 0 }
+        return read(descriptor, base, raw.count)
+      }
       if count < 0 {
         if errno == EINTR { continue }
         throw A0Error(.operationFailed, "cannot read \(path)", why: FileIO.errnoText())

@@ -48,7 +48,7 @@ struct HostileTreeTests {
       try A0Binary.run(["list-artifacts", "--home", paths.root, "--json"]).json?["data"]?["artifacts"] == [])
   }
 
-  @Test("a health endpoint that answers with garbage or only slowly is not healthy")
+  @Test("a health endpoint that answers with garbage, lying lengths or only slowly is not healthy")
   func garbageHealth() throws {
     let scratch = ScratchDirectory()
     let port = try SilentListener.freePort()
@@ -57,10 +57,19 @@ struct HostileTreeTests {
       import socket, sys, time
       s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
       s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+      answers = [
+          b"\\x00\\xffnot http at all\\r\\n\\r\\n",
+          b"HTTP/1.1 200 OK\\r\\nContent-Length: -1\\r\\n\\r\\nok",
+          b"HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n-5\\r\\nok\\r\\n0\\r\\n\\r\\n",
+          b"HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n7fffffffffffffff\\r\\nok",
+          b"HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n1\\r\\nA",
+      ]
+      served = 0
       while True:
           c, _ = s.accept()
           c.recv(4096)
-          c.sendall(b"\\x00\\xffnot http at all\\r\\n\\r\\n")
+          c.sendall(answers[served % len(answers)])
+          served += 1
           time.sleep(0.2)
           c.close()
       """, arguments: [String(port)])

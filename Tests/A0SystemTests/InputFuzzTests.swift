@@ -1,8 +1,9 @@
 import A0Core
-import A0System
 import A0TestRandom
 import A0TestSupport
 import Testing
+
+@testable import A0System
 
 /// One to four byte-level edits drawn from an alphabet of the format's own
 /// punctuation, so most mutants are near misses rather than noise.
@@ -139,5 +140,43 @@ struct InputFuzzTests {
         }
       }
     }
+  }
+
+  @Test(
+    "answers from a hostile server: negative, huge or truncated lengths and chunks are refused, not trusted",
+    arguments: [
+      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nbody",
+      "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nabc\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nabc\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nA",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+1\r\nA\r\n0\r\n\r\n",
+    ])
+  func hostileAnswers(text: String) {
+    let bytes = Array(text.utf8)
+    #expect(PlainHTTP.completeResponse(bytes) == nil)
+    _ = PlainHTTP.parseResponse(bytes, requireComplete: false)
+  }
+
+  @Test("HTTP answers: 20,000 mutants of plain and chunked responses never crash the reader")
+  func httpAnswers() {
+    var generator = SplitMix64(seed: 85)
+    let valid = [
+      Array("HTTP/1.1 200 OK\r\nContent-Length: 17\r\nConnection: close\r\n\r\n{\"status\": \"ok\"}".utf8),
+      Array(
+        "HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n"
+          .utf8),
+    ]
+    let alphabet = Array("0123456789abcdefABCDEF-+ :;\r\n\tHTP/.xz".utf8) + [0x00, 0xC3, 0xFF]
+    var read = 0
+    for index in 0..<20_000 {
+      let bytes = mutate(valid[index % 2], &generator, alphabet: alphabet)
+      if let response = PlainHTTP.completeResponse(bytes) {
+        read += 1
+        #expect(response.body.count <= bytes.count)
+      }
+      _ = PlainHTTP.parseResponse(bytes, requireComplete: false)
+    }
+    #expect(read > 100)
   }
 }
