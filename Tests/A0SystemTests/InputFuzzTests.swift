@@ -116,6 +116,24 @@ struct InputFuzzTests {
     #expect(read > 100)
   }
 
+  @Test("approval files: every mutant is read or refused; what is read round-trips")
+  func approval() throws {
+    let time = try #require(Timestamp(iso8601: "2026-01-01T00:00:00.000Z"))
+    let record = ApprovalRecord(
+      requestID: "req-20260101t000000000z-0a1b2c3d", version: "v1.2.0",
+      commitSHA: String(repeating: "e", count: 40),
+      kind: .upgrade, requester: "agent:agent-zero", requestedAt: time, reason: "new release",
+      status: .approved,
+      decision: ApprovalRecord.Decision(
+        approved: true, by: "human:alice", at: time, reason: "ok", expiresAt: time.adding(seconds: 3600),
+        proof: ["mode": "tty"], auditSeq: 7, bindingHash: String(repeating: "f", count: 64)))
+    let alphabet = Array("{}[]\",:0123456789-_ .abdefilnoprstuvz\n\\".utf8) + [0xC3, 0xFF]
+    let read = roundTripMutants(of: record.json, seed: 86, alphabet: alphabet) { json in
+      try ApprovalRecord(json: json).json
+    }
+    #expect(read > 100)
+  }
+
   @Test("the journal verifier: mutated journals never crash it and never pass unless unchanged")
   func journal() throws {
     var generator = SplitMix64(seed: 84)
