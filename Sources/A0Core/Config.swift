@@ -155,8 +155,8 @@ public struct Config: Equatable, Sendable {
       restart_timeout_seconds = \(service.restartTimeoutSeconds)
       health_url = \(string(service.healthURL))
       health_timeout_seconds = \(service.healthTimeoutSeconds)
-      health_interval_seconds = \(service.healthIntervalSeconds)
-      stable_seconds = \(service.stableSeconds)
+      health_interval_seconds = \(service.healthIntervalSeconds)       # longest pause; probes start 50 ms apart
+      stable_seconds = \(service.stableSeconds)                # healthy this long, continuously, to pass
 
       [retention]
       keep = \(retention.keep)
