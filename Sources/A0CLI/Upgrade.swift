@@ -37,16 +37,8 @@ struct Upgrade: ParsableCommand {
       }
       _ = try Stager(machine: machine, progress: context.progress).stage(
         version: target, caller: caller, rebuild: rebuild, dryRun: false)
-      let validation = try Validator(machine: machine, progress: context.progress).validate(
-        caller: caller, only: [])
-      guard validation.report.passed else {
-        throw A0Error(
-          .operationFailed, "validation of \(target) failed",
-          why: validation.report.failureSummary,
-          next: "See \(validation.reportPath)")
-      }
-      let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
-      return try PromotionOutput.finish(outcome)
+      return try validateThenPromote(
+        machine, context, caller: caller, failure: "validation of \(target) failed", showReport: true)
     }
   }
 }
@@ -83,16 +75,9 @@ struct Rollback: ParsableCommand {
       }
       let target = try Rollbacks.target(machine, explicit: explicit)
       try Rollbacks.begin(machine, target: target, caller: caller)
-      let validation = try Validator(machine: machine, progress: context.progress).validate(
-        caller: caller, only: [])
-      guard validation.report.passed else {
-        throw A0Error(
-          .operationFailed, "the rollback target \(target.artifact.version) failed validation",
-          why: validation.report.failureSummary
-        )
-      }
-      let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
-      return try PromotionOutput.finish(outcome)
+      return try validateThenPromote(
+        machine, context, caller: caller,
+        failure: "the rollback target \(target.artifact.version) failed validation", showReport: false)
     }
   }
 }
@@ -147,4 +132,20 @@ struct VerifyOutput: CommandOutput {
       : findings.map { "\($0.ok ? "ok  " : "FAIL") \($0.subject): \($0.detail)" })
       .joined(separator: "\n")
   }
+}
+
+/// The second half of `upgrade` and `rollback`: every check on the staged
+/// artifact, then promotion with its automatic rollback.
+private func validateThenPromote(
+  _ machine: Machine, _ context: CommandContext, caller: Caller, failure: String, showReport: Bool
+) throws -> any CommandOutput {
+  let validation = try Validator(machine: machine, progress: context.progress).validate(
+    caller: caller, only: [])
+  guard validation.report.passed else {
+    throw A0Error(
+      .operationFailed, failure, why: validation.report.failureSummary,
+      next: showReport ? "See \(validation.reportPath)" : nil)
+  }
+  let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
+  return try PromotionOutput.finish(outcome)
 }

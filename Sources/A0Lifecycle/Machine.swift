@@ -136,6 +136,20 @@ public final class Machine {
     return .applied(event)
   }
 
+  /// The operation being validated, for the commands that run only in
+  /// VALIDATING; exit 2 naming `command` and what to do otherwise.
+  public func validatingOperation(for command: String, next: String) throws(A0Error)
+    -> (operation: ActiveOperation, operationID: String)
+  {
+    guard state.currentState == .validating, let operation = state.activeOperation,
+      let operationID = state.operationID
+    else {
+      throw A0Error(
+        .wrongState, "\(command) runs only in VALIDATING, not \(state.currentState.rawValue)", next: next)
+    }
+    return (operation, operationID)
+  }
+
   /// The state check of a transition without applying it (exit 2 naming
   /// the allowed next states), so a command can fail before it prompts.
   @discardableResult

@@ -89,13 +89,8 @@ public final class Promoter {
 
   /// Checks promote may run; throws exit 2 with the reason otherwise.
   public func checkPromotable() throws(A0Error) -> (ArtifactInfo, String) {
-    guard machine.state.currentState == .validating, let operation = machine.state.activeOperation,
-      let operationID = machine.state.operationID
-    else {
-      throw A0Error(
-        .wrongState, "promote runs only in VALIDATING, not \(machine.state.currentState.rawValue)",
-        next: "See `a0 explain-state`")
-    }
+    let (operation, operationID) = try machine.validatingOperation(
+      for: "promote", next: "See `a0 explain-state`")
     guard let artifact = try Artifacts.find(paths, version: operation.targetVersion) else {
       throw A0Error(
         .wrongState, "the artifact of \(operation.targetVersion) is missing", next: "Stage it again")

@@ -78,13 +78,8 @@ public final class Validator {
   }
 
   public func validate(caller: Caller, only: [String]) throws(A0Error) -> Outcome {
-    guard machine.state.currentState == .validating, let operation = machine.state.activeOperation,
-      let operationID = machine.state.operationID
-    else {
-      throw A0Error(
-        .wrongState, "validate runs only in VALIDATING, not \(machine.state.currentState.rawValue)",
-        next: "Stage a version first: `a0 begin-staging VERSION`")
-    }
+    let (operation, operationID) = try machine.validatingOperation(
+      for: "validate", next: "Stage a version first: `a0 begin-staging VERSION`")
     for name in only where !Self.allChecks.contains(name) {
       throw A0Error(
         .badInput, "\"\(name)\" is not a check", why: "checks: \(Self.allChecks.joined(separator: ", "))")

@@ -75,12 +75,9 @@ struct CrashMatrixTests {
     "after a kill at each point, the next command leaves a consistent home and a sound production",
     arguments: matrix)
   func killAt(version: String, point: String) async throws {
-    let scratch = ScratchDirectory()
-    let (paths, _) = try SampleApp.home(in: scratch.path)
+    let (scratch, paths, before) = try productionApproving(version)
     defer { SampleApp.stopService(paths) }
-    try SampleApp.putInProduction(paths, "v1.0.0")
-    let before = TestHome.read(paths.shared + "/data/notes.json")
-    try SampleApp.approve(paths, version)
+    _ = scratch
 
     let killed = try A0Binary.run(
       ["upgrade", version, "--home", paths.root, "--json"], environment: ["A0_FAULT": point])
@@ -96,12 +93,9 @@ struct CrashMatrixTests {
     "SIGKILL at random moments of an upgrade or a failing upgrade (seeded): the same invariants hold",
     arguments: randomKillCases())
   func randomKill(seed: UInt64, version: String) async throws {
-    let scratch = ScratchDirectory()
-    let (paths, _) = try SampleApp.home(in: scratch.path)
+    let (scratch, paths, before) = try productionApproving(version)
     defer { SampleApp.stopService(paths) }
-    try SampleApp.putInProduction(paths, "v1.0.0")
-    let before = TestHome.read(paths.shared + "/data/notes.json")
-    try SampleApp.approve(paths, version)
+    _ = scratch
     var generator = SplitMix64(seed: seed)
     let delay = UInt32.random(in: 100_000...9_000_000, using: &generator)
     let upgrade = try A0Binary.start(["upgrade", version, "--home", paths.root, "--json"])
@@ -113,6 +107,21 @@ struct CrashMatrixTests {
     await MatrixLog.shared.add(
       "\(version) | random kill after \(delay / 1000) ms (exit \(outcome.status)) | \(state) | production \(production.version) | serving \(served ?? "-")"
     )
+  }
+
+  /// v1.0.0 in production with the user's notes as they were, and `version` approved.
+  func productionApproving(_ version: String) throws -> (ScratchDirectory, HomePaths, String) {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    do {
+      try SampleApp.putInProduction(paths, "v1.0.0")
+      let before = TestHome.read(paths.shared + "/data/notes.json")
+      try SampleApp.approve(paths, version)
+      return (scratch, paths, before)
+    } catch {
+      SampleApp.stopService(paths)
+      throw error
+    }
   }
 
   /// Six seeded kills alternating a healthy and a failing release on every run;
