@@ -8,7 +8,8 @@ Prints rows of: name, a0 seconds, reference seconds, target. Measured:
     --depth 1, venv + install with the same installer and flags into an
     empty cache, the sha256sum tree pipeline);
   - a second begin-staging (another version, same requirements, uv's cache
-    warm) against the first;
+    warm, an earlier artifact with the same dependency inputs) against the
+    first;
   - rollback time: from the journal's ROLLING_BACK transition (the health
     check has failed) to its IDLE transition (the previous version answers
     health again), against the time the app takes to restart and answer.
@@ -25,6 +26,10 @@ import urllib.request
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE = os.path.join(REPO, "Examples", "sample-app")
 SERVICE = os.path.join(SAMPLE, "sample-service")
+# Generated packages every sample release requires besides its own small
+# one: 40 × 90 modules, 50 MiB installed, so that installing is a real part
+# of a staging as it is for Agent Zero (BENCH_DEPENDENCIES to change it).
+EXTRA_DEPENDENCIES = int(os.environ.get("BENCH_DEPENDENCIES", "40"))
 
 
 def run(command, check=True, env=None, cwd=None):
@@ -58,7 +63,8 @@ def answers(port):
 
 def scenario(a0, work):
     os.makedirs(work)
-    run([sys.executable, os.path.join(SAMPLE, "make-upstream.py"), work])
+    run([sys.executable, os.path.join(SAMPLE, "make-upstream.py"), work, "--extra-dependencies",
+         str(EXTRA_DEPENDENCIES)])
     upstream = os.path.join(work, "upstream", "a0", "sample-app.git")
     wheelhouse = os.path.join(work, "wheelhouse")
     home = os.path.join(work, "home")
@@ -93,14 +99,16 @@ def scenario(a0, work):
         venv = os.path.join(raw, ".venv")
         environment = dict(os.environ, UV_CACHE_DIR=os.path.join(work, "raw-cache"), UV_NO_PROGRESS="1")
         if uv:
-            install = timed([uv, "venv", "--quiet", "--python", "python3", "--", venv], env=environment)
-            install += timed([uv, "pip", "install", "--quiet", "--python", venv + "/bin/python", "--link-mode",
-                              "copy", "--no-index", "--find-links", wheelhouse, "-r", raw + "/requirements.txt"],
-                             env=environment)
+            install = timed([uv, "venv", "--quiet", "--no-config", "--relocatable", "--python", "python3", "--",
+                             venv], env=environment)
+            install += timed([uv, "pip", "install", "--quiet", "--no-config", "--python", venv + "/bin/python",
+                              "--link-mode", "copy", "--no-index", "--find-links", wheelhouse, "--only-binary",
+                              ":all:", "-r", raw + "/requirements.txt"], env=environment)
         else:
             install = timed([sys.executable, "-m", "venv", "--", venv])
             install += timed([venv + "/bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                              "--no-index", "--find-links", wheelhouse, "-r", raw + "/requirements.txt"])
+                              "--no-cache-dir", "--no-index", "--find-links", wheelhouse, "--only-binary", ":all:",
+                              "-r", raw + "/requirements.txt"])
         digest = timed(["bash", "-c", "cd \"$1\" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum"
                         " | sha256sum", "-", raw])
         reference = clone + install + digest

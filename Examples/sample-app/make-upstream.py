@@ -2,9 +2,13 @@
 """Publishes the sample app as a local bare git repository with release tags,
 and its dependency as a wheel in a local wheelhouse. Offline and deterministic.
 
-    make-upstream.py DEST
+    make-upstream.py DEST [--extra-dependencies N]
 
-creates DEST/upstream/a0/sample-app.git and DEST/wheelhouse/. The releases:
+creates DEST/upstream/a0/sample-app.git and DEST/wheelhouse/. With
+--extra-dependencies, every release also requires N generated pure-Python
+packages (about 90 modules and 1.3 MiB installed each, like a mid-sized
+library), so that installing is a real part of a staging, as it is for
+Agent Zero; the benchmarks use it. The releases:
   v1.0.0, v1.1.0  good
   v1.2.0          imports a module that does not exist: validation rejects it
   v1.3.0          passes validation, but in production migrates the user's
@@ -14,6 +18,7 @@ import base64
 import hashlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -36,14 +41,14 @@ def git(*args, cwd=None):
                    stdout=subprocess.DEVNULL)
 
 
-def build_wheel(wheelhouse):
-    name, version = "a0_sample_dep", "1.0.0"
+def build_wheel(wheelhouse, name="a0_sample_dep", version="1.0.0", modules=None):
     dist = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}.py": open(os.path.join(HERE, "dependency", f"{name}.py"), "rb").read(),
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: a0-sample-dep\nVersion: {version}\n".encode(),
+    files = modules or {f"{name}.py": open(os.path.join(HERE, "dependency", f"{name}.py"), "rb").read()}
+    project = name.replace("_", "-")
+    files.update({
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n".encode(),
         f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: a0-sample\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
+    })
     record = []
     for path, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -51,14 +56,34 @@ def build_wheel(wheelhouse):
     record.append(f"{dist}/RECORD,,")
     files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
     os.makedirs(wheelhouse, exist_ok=True)
-    with zipfile.ZipFile(os.path.join(wheelhouse, f"{name}-{version}-py3-none-any.whl"), "w") as archive:
+    with zipfile.ZipFile(os.path.join(wheelhouse, f"{name}-{version}-py3-none-any.whl"), "w",
+                         zipfile.ZIP_DEFLATED) as archive:
         for path, data in files.items():
             info = zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0))
-            archive.writestr(info, data)
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def extra_dependencies(wheelhouse, count):
+    """Deterministic packages of Python-like source; returns their requirement lines."""
+    rng = random.Random(1)
+    words = ["def", "return", "self", "value", "import", "class", "None", "for", "in", "if", "else", "data"]
+    lines = []
+    for index in range(count):
+        name, version = "a0_extra_dep%02d" % index, "1.0.%d" % index
+        modules = {f"{name}/__init__.py": b""}
+        for module in range(90):
+            body = ["    " + " ".join(rng.choice(words) for _ in range(8)) for _ in range(rng.randint(50, 600))]
+            modules[f"{name}/m{module:03d}.py"] = ("# generated\n" + "\n".join(body) + "\n").encode()
+        build_wheel(wheelhouse, name, version, modules)
+        lines.append("%s==%s" % (name.replace("_", "-"), version))
+    return lines
 
 
 def main():
     dest = os.path.abspath(sys.argv[1])
+    extra = int(sys.argv[3]) if len(sys.argv) == 4 and sys.argv[2] == "--extra-dependencies" else 0
+    wheelhouse = os.path.join(dest, "wheelhouse")
+    extra_lines = extra_dependencies(wheelhouse, extra)
     bare = os.path.join(dest, "upstream", "a0", "sample-app.git")
     work = os.path.join(dest, "upstream", "work")
     for path in (bare, work):
@@ -69,6 +94,9 @@ def main():
     for version, features in RELEASES:
         shutil.copy(os.path.join(HERE, "src", "app.py"), work)
         shutil.copy(os.path.join(HERE, "src", "requirements.txt"), work)
+        if extra_lines:
+            with open(os.path.join(work, "requirements.txt"), "a") as handle:
+                handle.write("".join(line + "\n" for line in extra_lines))
         os.makedirs(os.path.join(work, "data"), exist_ok=True)
         open(os.path.join(work, "data", ".gitkeep"), "w").close()
         with open(os.path.join(work, "config.json"), "w") as handle:
@@ -80,7 +108,7 @@ def main():
         git("tag", "-a", version, "-m", f"sample app {version}", cwd=work)
     git("push", "-q", bare, "HEAD:refs/heads/main", "--tags", cwd=work)
     shutil.rmtree(work)
-    build_wheel(os.path.join(dest, "wheelhouse"))
+    build_wheel(wheelhouse)
     print(bare)
 
 

@@ -13,12 +13,17 @@ public struct Manifest: Equatable, Sendable {
   /// The interpreter and installer the venv was built with (additions to the seed schema).
   public var python: String?
   public var installer: String?
+  /// SHA-256 of the `DependencyInputs` the venv was installed from, when
+  /// they decide its contents; a later staging with the same key may copy
+  /// this venv.
+  public var dependencyKey: String?
 
   public init(
     version: String, builtAt: String, sourceURL: String, commitSHA: String, files: [String: String],
     treeHash: String, buildID: String, buildLogPath: String?, virtualenvHash: String?, python: String? = nil,
-    installer: String? = nil
+    installer: String? = nil, dependencyKey: String? = nil
   ) {
+    self.dependencyKey = dependencyKey
     self.python = python
     self.installer = installer
     self.version = version
@@ -42,7 +47,7 @@ public struct Manifest: Equatable, Sendable {
       ],
       "build_id": .string(buildID), "build_log_path": .optional(buildLogPath),
       "virtualenv_hash": .optional(virtualenvHash), "python": .optional(python),
-      "installer": .optional(installer),
+      "installer": .optional(installer), "dependency_key": .optional(dependencyKey),
     ]
   }
 
@@ -51,10 +56,11 @@ public struct Manifest: Equatable, Sendable {
     let fields = FieldReader(members: members, prefix: "")
     try fields.rejectUnknown([
       "version", "built_at", "source_url", "commit_sha", "checksums", "build_id", "build_log_path",
-      "virtualenv_hash", "python", "installer",
+      "virtualenv_hash", "python", "installer", "dependency_key",
     ])
     python = members["python"] == nil ? nil : try fields.optionalString("python")
     installer = members["installer"] == nil ? nil : try fields.optionalString("installer")
+    dependencyKey = members["dependency_key"] == nil ? nil : try fields.optionalString("dependency_key")
     version = try fields.string("version")
     builtAt = try fields.string("built_at")
     sourceURL = try fields.string("source_url")

@@ -18,6 +18,8 @@ public struct StagingPlan: Sendable {
   public var wheelhouse: String
   public var linkedPaths: [String]
   public var reusesArtifact: String?
+  /// `--rebuild`: install dependencies afresh rather than copy a virtualenv.
+  public var rebuild = false
 
   public var json: JSONValue {
     [
@@ -112,7 +114,10 @@ public final class Stager {
     let now = machine.clock.now()
     let operationID = Self.newOperationID(at: now)
     var plan = try plan(version: version, approval: approval, buildID: operationID)
-    if rebuild { plan.reusesArtifact = nil }
+    if rebuild {
+      plan.reusesArtifact = nil
+      plan.rebuild = true
+    }
     if dryRun {
       return StagingResult(
         plan: plan, manifest: nil, reused: plan.reusesArtifact != nil, state: machine.state)
@@ -255,14 +260,18 @@ public final class Stager {
       step = "dependencies"
       status.begin(step)
       try FaultPoint.reach("staging.dependencies")
-      progress("creating the virtualenv and installing requirements (\(plan.installer))")
-      let python = try installDependencies(plan: plan, app: app, log: log)
+      let prepared = try prepareDependencies(plan: plan, app: app, log: log)
+      let dependencies = try copyOrInstall(prepared, log: log)
+      if let source = dependencies.copiedFrom { status.set("virtualenv_copied_from", .string(source)) }
       status.end(step, status: "ok")
+      let dependenciesWritten = FileIO.startFlushing(holding: buildPath)
       try machine.record(
         eventType: "dependencies_installed", actor: "system",
         details: [
           "operation_id": .string(operationID), "installer": .string(plan.installer),
-          "python": .string(python),
+          "python": .string(dependencies.python), "dependency_key": .optional(dependencies.key),
+          "virtualenv_copied_from": .optional(dependencies.copiedFrom),
+          "virtualenv_copy_refused": .optional(dependencies.copyRefused),
         ])
 
       step = "link-data"
@@ -284,7 +293,13 @@ public final class Stager {
       progress("hashing the release")
       let digest = try TreeHasher.digest(root: app)
       status.set("files_hashed", .int(digest.entries.count))
-      let venvDigest = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [])
+      // A copied virtualenv was hashed when it was checked; nothing has written to it since.
+      let venvDigest: TreeDigest
+      if let copied = dependencies.virtualenvDigest {
+        venvDigest = copied
+      } else {
+        venvDigest = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [])
+      }
       status.end(step, status: "ok")
       try machine.record(
         eventType: "checksums_computed", actor: "system",
@@ -301,7 +316,8 @@ public final class Stager {
         commitSHA: plan.commitSHA,
         files: digest.files, treeHash: digest.treeHash, buildID: operationID,
         buildLogPath: buildPath + "/build.log",
-        virtualenvHash: venvDigest.treeHash, python: python, installer: plan.installer)
+        virtualenvHash: venvDigest.treeHash, python: dependencies.python, installer: plan.installer,
+        dependencyKey: dependencies.key)
       log?.note(
         "tree hash \(digest.treeHash) over \(digest.entries.count) files; venv \(venvDigest.treeHash)")
       log?.sync()
@@ -311,7 +327,11 @@ public final class Stager {
       step = "publish"
       status.begin(step)
       try FaultPoint.reach("staging.publish")
-      // The marker goes before the link: once published, a build is never partial.
+      // What git and the installer wrote reaches the disk before the build
+      // can be published, and the marker goes before the link: once
+      // published, a build is never partial, even after a power loss.
+      dependenciesWritten()
+      try FileIO.syncFilesystem(holding: buildPath)
       try FileIO.removeTree(buildPath + "/.partial")
       try FileIO.fsyncDirectory(buildPath)
       try Artifacts.publish(paths, version: plan.version, buildID: operationID)
@@ -396,12 +416,18 @@ public final class Stager {
         .integrityViolation, "tag \(plan.version) now names \(sha), but \(plan.commitSHA) was approved",
         why: "the tag moved upstream after the approval", next: "Do not use this version until you know why")
     }
-    // Agent Zero's health output reads git information; a detached HEAD breaks it.
+    // Agent Zero's health output reads git information; a detached HEAD
+    // breaks it. The branch is made with plumbing: the work tree is already
+    // the commit, and `checkout` would re-read every file to find that out.
+    let branch = "refs/heads/release/" + plan.version
     _ = try run(
       CommandLineSpec(
-        ["git", "-C", app, "checkout", "--quiet", "-B", "release/" + plan.version],
-        environment: Git.environment,
-        timeoutSeconds: timeout), log: log, what: "git checkout")
+        ["git", "-C", app, "update-ref", "--no-deref", branch, sha], environment: Git.environment,
+        timeoutSeconds: timeout), log: log, what: "git update-ref")
+    _ = try run(
+      CommandLineSpec(
+        ["git", "-C", app, "symbolic-ref", "HEAD", branch], environment: Git.environment,
+        timeoutSeconds: timeout), log: log, what: "git symbolic-ref")
     try machine.record(
       eventType: "clone_completed", actor: "system",
       details: [
@@ -445,7 +471,11 @@ public final class Stager {
   /// Reads every requirements file the installer would read (includes
   /// too) and refuses the release when one asks for more than packages
   /// (see `RequirementsPolicy`), before any installer runs.
-  func reviewRequirements(_ files: [String], app: String, log: BuildLog?) throws(A0Error) {
+  @discardableResult
+  func reviewRequirements(_ files: [String], app: String, log: BuildLog?) throws(A0Error)
+    -> [DependencyInputs.RequirementFile]
+  {
+    var reviewed: [DependencyInputs.RequirementFile] = []
     var pending = files
     var seen: Set<String> = []
     var violations: [String] = []
@@ -466,6 +496,7 @@ public final class Stager {
         violations.append("\(relative): missing or not UTF-8 text")
         continue
       }
+      reviewed.append(.init(path: relative, sha256: Digest.sha256Hex(bytes)))
       let review = RequirementsPolicy.review(text)
       violations += review.violations.map { "\(relative) \($0)" }
       let directory = FileIO.parent(of: relative)
@@ -480,76 +511,163 @@ public final class Stager {
           "a0 installs named packages from the index or wheelhouse only; if this release is trusted, "
           + "install its dependencies into a wheelhouse and set python.wheelhouse")
     }
+    return reviewed
   }
 
-  func installDependencies(plan: StagingPlan, app: String, log: BuildLog?) throws(A0Error) -> String {
+  /// What the dependencies step produced.
+  struct InstalledDependencies {
+    /// The interpreter and its version, as the manifest records it.
+    var python: String
+    /// SHA-256 of the `DependencyInputs`, when they decide the venv.
+    var key: String?
+    /// The build whose virtualenv was copied, and its digest as checked.
+    var copiedFrom: String?
+    var virtualenvDigest: TreeDigest?
+    /// Why an earlier virtualenv with the same inputs was not copied.
+    var copyRefused: String?
+  }
+
+  /// What the dependencies step needs to know before it installs or copies.
+  struct PreparedDependencies {
+    var installer: Config.Installer
+    var interpreter: String
+    var venv: String
+    var requirements: [String]
+    var installArguments: [String]
+    var key: String?
+    /// An artifact with the same dependency inputs whose venv will be copied.
+    var copySource: ArtifactInfo?
+    var app: String
+    var timeout: Double
+  }
+
+  /// Reviews the requirements, computes the dependency key, and finds a
+  /// venv to copy.
+  func prepareDependencies(plan: StagingPlan, app: String, log: BuildLog?) throws(A0Error)
+    -> PreparedDependencies
+  {
     guard let interpreter = ExecutableSearch.find(config.python.interpreter) else {
       throw A0Error(
         .operationFailed, "the Python interpreter \(config.python.interpreter) is not installed",
         next: "Install it, or set python.interpreter in config.toml")
     }
-    let timeout = Double(config.python.installTimeoutSeconds)
+    let installer = Config.Installer(rawValue: plan.installer) ?? .pip
     let venv = app + "/.venv"
-    let venvPython = venv + "/bin/python"
     var indexArguments: [String] = []
     if !config.python.wheelhouse.isEmpty {
       indexArguments = ["--no-index", "--find-links", config.python.wheelhouse]
     }
-    let requirements = config.python.requirements.filter { _ in plan.installer != "none" }
+    let requirements = config.python.requirements.filter { _ in installer != .none }
     for requirement in requirements where !FileIO.exists(app + "/" + requirement) {
       throw A0Error(.operationFailed, "the release has no \(requirement)", next: "Check python.requirements")
     }
-    try reviewRequirements(requirements, app: app, log: log)
+    let requirementFiles = try reviewRequirements(requirements, app: app, log: log)
     if !config.python.allowSourceBuilds { indexArguments += ["--only-binary", ":all:"] }
-    switch Config.Installer(rawValue: plan.installer) ?? .pip {
+    var prepared = PreparedDependencies(
+      installer: installer, interpreter: interpreter, venv: venv, requirements: requirements,
+      installArguments: indexArguments + config.python.installArgs, app: app,
+      timeout: Double(config.python.installTimeoutSeconds))
+    if installer == .uv, let uv = ExecutableSearch.find("uv"),
+      let inputs = VirtualenvReuse.inputs(
+        python: config.python, installer: .uv, installerPath: uv, interpreterPath: interpreter,
+        installArguments: prepared.installArguments, requirementFiles: requirementFiles)
+    {
+      let key = Digest.sha256Hex(inputs.canonicalBytes)
+      prepared.key = key
+      if !plan.rebuild { prepared.copySource = VirtualenvReuse.candidate(paths, key: key) }
+    }
+    return prepared
+  }
+
+  /// Copies the venv of an artifact with the same dependency inputs, or
+  /// installs when there is none or its copy is refused.
+  func copyOrInstall(_ prepared: PreparedDependencies, log: BuildLog?) throws(A0Error)
+    -> InstalledDependencies
+  {
+    guard let source = prepared.copySource else {
+      progress("creating the virtualenv and installing requirements (\(prepared.installer.rawValue))")
+      return try install(prepared, log: log)
+    }
+    progress("copying the virtualenv of build \(source.buildID) (same dependency inputs)")
+    let started = monotonicMilliseconds()
+    switch VirtualenvReuse.copy(from: source, to: prepared.venv) {
+    case .copied(let digest):
+      log?.note(
+        "virtualenv copied from build \(source.buildID) and checked in \(monotonicMilliseconds() - started) ms: "
+          + "same dependency inputs (\(prepared.key ?? "-")), \(digest.entries.count) files")
+      return InstalledDependencies(
+        python: source.manifest.python ?? config.python.interpreter, key: prepared.key,
+        copiedFrom: source.buildID, virtualenvDigest: digest)
+    case .refused(let reason):
+      log?.note("virtualenv not copied: \(reason); installing")
+      progress("installing requirements (\(prepared.installer.rawValue)): \(reason)")
+      var installed = try install(prepared, log: log)
+      installed.copyRefused = reason
+      return installed
+    }
+  }
+
+  /// Creates the venv and installs the requirements into it.
+  func install(_ prepared: PreparedDependencies, log: BuildLog?) throws(A0Error) -> InstalledDependencies {
+    let venv = prepared.venv
+    let venvPython = venv + "/bin/python"
+    let timeout = prepared.timeout
+    let app = prepared.app
+    switch prepared.installer {
     case .uv:
       guard let uv = ExecutableSearch.find("uv") else {
         throw A0Error(.operationFailed, "uv is not installed")
       }
+      // No configuration file from the release or the user chooses sources
+      // or options: a0's arguments are the whole install.
       let environment = ProcessEnvironment.minimal(extra: [
         "UV_CACHE_DIR": paths.billy + "/cache/uv", "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": venv,
       ])
       _ = try run(
         CommandLineSpec(
-          [uv, "venv", "--quiet", "--python", interpreter, "--", venv], environment: environment,
-          workingDirectory: app,
-          timeoutSeconds: timeout), log: log, what: "uv venv")
-      for requirement in requirements {
+          [
+            uv, "venv", "--quiet", "--no-config", "--relocatable", "--python", prepared.interpreter, "--",
+            venv,
+          ],
+          environment: environment, workingDirectory: app, timeoutSeconds: timeout), log: log, what: "uv venv"
+      )
+      for requirement in prepared.requirements {
         _ = try run(
           CommandLineSpec(
-            [uv, "pip", "install", "--python", venvPython, "--link-mode", "copy"] + indexArguments
-              + config.python.installArgs + ["-r", app + "/" + requirement], environment: environment,
+            [uv, "pip", "install", "--no-config", "--python", venvPython, "--link-mode", "copy"]
+              + prepared.installArguments + ["-r", app + "/" + requirement], environment: environment,
             workingDirectory: app, timeoutSeconds: timeout), log: log,
           what: "uv pip install -r \(requirement)")
       }
     case .pip, .auto:
       _ = try run(
         CommandLineSpec(
-          [interpreter, "-m", "venv", "--", venv], workingDirectory: app, timeoutSeconds: timeout), log: log,
-        what: "python -m venv")
-      for requirement in requirements {
+          [prepared.interpreter, "-m", "venv", "--", venv], workingDirectory: app, timeoutSeconds: timeout),
+        log: log, what: "python -m venv")
+      for requirement in prepared.requirements {
         _ = try run(
           CommandLineSpec(
             [
               venvPython, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
               "--no-cache-dir",
             ]
-              + indexArguments + config.python.installArgs + ["-r", app + "/" + requirement],
+              + prepared.installArguments + ["-r", app + "/" + requirement],
             environment: ProcessEnvironment.minimal(extra: ["PIP_NO_INPUT": "1"]), workingDirectory: app,
             timeoutSeconds: timeout), log: log, what: "pip install -r \(requirement)")
       }
     case .none:
       _ = try run(
         CommandLineSpec(
-          [interpreter, "-m", "venv", "--without-pip", "--", venv], workingDirectory: app,
+          [prepared.interpreter, "-m", "venv", "--without-pip", "--", venv], workingDirectory: app,
           timeoutSeconds: timeout),
         log: log, what: "python -m venv")
     }
     let version = try run(
       CommandLineSpec(
-        [venvPython, "-I", "-c", "import sys; print(sys.version.split()[0])"], timeoutSeconds: 60),
+        [venvPython, "-I", "-S", "-c", "import sys; print(sys.version.split()[0])"], timeoutSeconds: 60),
       log: log, what: "python --version")
-    return "\(config.python.interpreter) \(version.stdoutText.trimmingWhitespace)"
+    return InstalledDependencies(
+      python: "\(config.python.interpreter) \(version.stdoutText.trimmingWhitespace)", key: prepared.key)
   }
 
   /// Replaces each linked data path by a relative symlink into
@@ -598,7 +716,7 @@ public final class Stager {
       print(errors, "files did not compile")
       """
     let spec = CommandLineSpec(
-      [app + "/.venv/bin/python", "-I", "-c", script, app], workingDirectory: app,
+      [app + "/.venv/bin/python", "-I", "-S", "-c", script, app], workingDirectory: app,
       timeoutSeconds: Double(config.validation.checkTimeoutSeconds))
     if let result = try? runner.run(spec) { log?.command(spec, result) }
   }

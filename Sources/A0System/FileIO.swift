@@ -1,5 +1,6 @@
 import A0Core
 import CA0Shims
+import Dispatch
 
 #if canImport(Glibc)
   import Glibc
@@ -59,12 +60,18 @@ public enum FileIO {
 
   /// Writes every byte, retrying short writes and EINTR.
   public static func writeAll(descriptor: Int32, _ bytes: [UInt8], path: String) throws(A0Error) {
+    try bytes.withUnsafeBytes { buffer in
+      Result { () throws(A0Error) in try writeAll(descriptor: descriptor, buffer, path: path) }
+    }.get()
+  }
+
+  public static func writeAll(descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String)
+    throws(A0Error)
+  {
+    guard let base = bytes.baseAddress else { return }
     var offset = 0
     while offset < bytes.count {
-      let written = bytes.withUnsafeBytes { buffer -> Int in
-        guard let base = buffer.baseAddress else { return 0 }
-        return write(descriptor, base + offset, buffer.count - offset)
-      }
+      let written = write(descriptor, base + offset, bytes.count - offset)
       if written < 0 {
         if errno == EINTR { continue }
         throw A0Error(.operationFailed, "cannot write \(path)", why: errnoText())
@@ -129,6 +136,45 @@ public enum FileIO {
       throw A0Error(.operationFailed, "cannot replace \(path)", why: reason)
     }
     if durable { try fsyncDirectory(directory) }
+  }
+
+  /// Flushes the whole filesystem that holds `path` (syncfs): what other
+  /// programs wrote into a build (git, the installer) is on disk before the
+  /// build is published, without opening and fsyncing each of its files.
+  public static func syncFilesystem(holding path: String) throws(A0Error) {
+    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw A0Error(.operationFailed, "cannot open \(path)", why: errnoText())
+    }
+    defer { close(descriptor) }
+    guard a0_syncfs(descriptor) == 0 else {
+      throw A0Error(.operationFailed, "cannot flush the filesystem of \(path)", why: errnoText())
+    }
+  }
+
+  /// What changes when a file is replaced or rewritten, as git's index
+  /// tracks it: device and inode, size, and modification and change times
+  /// to the nanosecond. nil when `path` cannot be read.
+  public static func identity(of path: String) -> String? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    let modified = "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    let changed = "\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)"
+    return "\(info.st_dev):\(info.st_ino) \(info.st_size) \(modified) \(changed)"
+  }
+
+  /// Starts `syncFilesystem(holding:)` on another thread and returns a
+  /// wait for it: the flush that must finish before a build is published
+  /// then finds most of the build already written, while the steps in
+  /// between ran. Its outcome is not reported; the later flush's is.
+  public static func startFlushing(holding path: String) -> @Sendable () -> Void {
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+      try? syncFilesystem(holding: path)
+      group.leave()
+    }
+    return { group.wait() }
   }
 
   public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(A0Error) {

@@ -20,3 +20,5 @@ int a0_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
 int a0_exchange(const char *first, const char *second) {
   return (int)syscall(SYS_renameat2, AT_FDCWD, first, AT_FDCWD, second, RENAME_EXCHANGE);
 }
+
+int a0_syncfs(int fd) { return syncfs(fd); }

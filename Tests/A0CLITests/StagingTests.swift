@@ -38,6 +38,7 @@ struct StagingTests {
     #expect(artifact.manifest.virtualenvHash?.count == 64)
     #expect(artifact.manifest.buildLogPath == artifact.buildPath + "/build.log")
     #expect(artifact.manifest.python?.hasPrefix("python3 3.") == true)
+    #expect(artifact.manifest.dependencyKey == nil, "a venv made by pip names its own path: never copied")
     #expect(TestHome.read(artifact.buildPath + "/build.log").contains("pip install"))
     let branch = try ProcessRunner().run(
       CommandLineSpec(
@@ -87,6 +88,74 @@ struct StagingTests {
     #expect(TestHome.read(artifact.buildPath + "/build.log").contains("--link-mode copy"))
     #expect(FileIO.isDirectory(paths.billy + "/cache/uv"))
     #expect(try SampleApp.agent(paths, ["validate"]).status == 0)
+  }
+
+  @Test(
+    "with uv and a wheelhouse, equal dependency inputs copy the earlier verified venv; a changed earlier venv or changed inputs install afresh"
+  )
+  func virtualenvReuse() throws {
+    try #require(ExecutableSearch.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
+    let scratch = ScratchDirectory()
+    let (paths, published) = try SampleApp.home(in: scratch.path, installer: "uv")
+    func stage(_ version: String, _ options: [String] = []) throws -> (ArtifactInfo, [String: JSONValue]) {
+      try TestHome.put(paths, state: .idle, authority: .executor)
+      try SampleApp.approve(paths, version)
+      let result = try SampleApp.agent(paths, ["begin-staging", version] + options)
+      #expect(result.status == 0, "\(result.stdout)")
+      let installed = try #require(
+        try TestHome.journalEvents(paths).last { $0.eventType == "dependencies_installed" })
+      return (try #require(try Artifacts.find(paths, version: version)), installed.details)
+    }
+
+    let (first, firstInstall) = try stage("v1.0.0")
+    let key = try #require(first.manifest.dependencyKey)
+    #expect(firstInstall["virtualenv_copied_from"] == .null)
+    #expect(TestHome.read(first.appPath + "/.venv/pyvenv.cfg").contains("relocatable = true"))
+
+    let (second, secondInstall) = try stage("v1.1.0")
+    #expect(secondInstall["virtualenv_copied_from"] == .string(first.buildID))
+    #expect(second.manifest.dependencyKey == key)
+    #expect(second.manifest.virtualenvHash == first.manifest.virtualenvHash)
+    #expect(second.manifest.python == first.manifest.python)
+    #expect(!TestHome.read(second.buildPath + "/build.log").contains("uv pip install"))
+    let strayPath = try ProcessRunner().run(
+      CommandLineSpec(["grep", "-rlF", "--", first.buildPath, second.appPath + "/.venv"], timeoutSeconds: 30))
+    #expect(strayPath.status == 1, "no file of the copy names the earlier build: \(strayPath.stdoutText)")
+    #expect(
+      try SampleApp.agent(paths, ["validate"]).status == 0, "the app imports its dependency from the copy")
+
+    // The newest venv of these inputs changed after its manifest: not copied; installed afresh, clean.
+    let module = try #require(
+      try FileManager.default.subpathsOfDirectory(atPath: second.appPath + "/.venv").first {
+        $0.hasSuffix("site-packages/a0_sample_dep.py")
+      })
+    let pristine = TestHome.read(second.appPath + "/.venv/" + module)
+    try (pristine + "print('changed')\n").write(
+      toFile: second.appPath + "/.venv/" + module, atomically: false, encoding: .utf8)
+    let (third, thirdInstall) = try stage("v1.3.0")
+    #expect(thirdInstall["virtualenv_copied_from"] == .null)
+    #expect(
+      thirdInstall["virtualenv_copy_refused"]?.stringValue?.contains("no longer matches its manifest")
+        == true,
+      "\(thirdInstall)")
+    #expect(TestHome.read(third.appPath + "/.venv/" + module) == pristine)
+    #expect(TestHome.read(third.buildPath + "/build.log").contains("uv pip install"))
+    #expect(third.manifest.dependencyKey == key)
+    #expect(
+      third.manifest.virtualenvHash == first.manifest.virtualenvHash,
+      "same inputs, same output: a fresh install has the digest the copies were checked against")
+
+    // Another file in the wheelhouse is another input: no copy is tried.
+    try "notes".write(toFile: published.wheelhouse + "/NOTES.txt", atomically: false, encoding: .utf8)
+    let (fourth, fourthInstall) = try stage("v1.2.0")
+    #expect(fourth.manifest.dependencyKey != nil && fourth.manifest.dependencyKey != key)
+    #expect(fourthInstall["virtualenv_copied_from"] == .null)
+    #expect(fourthInstall["virtualenv_copy_refused"] == .null)
+    // --rebuild builds from nothing: it installs even when a copy would do.
+    let (_, rebuilt) = try stage("v1.2.0", ["--rebuild"])
+    #expect(rebuilt["dependency_key"] == fourthInstall["dependency_key"])
+    #expect(rebuilt["virtualenv_copied_from"] == .null)
+    #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
   }
 
   @Test("--dry-run prints the plan and changes nothing")

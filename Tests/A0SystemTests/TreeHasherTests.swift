@@ -76,4 +76,64 @@ struct TreeHasherTests {
     #expect(diff.added == ["new.py"])
     #expect(diff.removed == ["B.txt"])
   }
+
+  @Test(
+    "a copy made while hashing has the source's digest, bytes, modes and links, and nothing the digest skips")
+  func copyWhileHashing() throws {
+    let scratch = ScratchDirectory()
+    try makeTree(scratch.path)
+    let source = scratch.path + "/app"
+    #expect(chmod(source + "/a.py", 0o751) == 0)
+    #expect(chmod(source + "/x/deep", 0o555) == 0)
+    defer { chmod(source + "/x/deep", 0o755) }
+    #expect(mkfifo(source + "/fifo", 0o644) == 0)
+    let large = [UInt8]((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+    #expect(FileManager.default.createFile(atPath: source + "/large.bin", contents: Data(large)))
+
+    let copy = scratch.path + "/copy"
+    let digest = try TreeHasher.copy(from: source, to: copy)
+    defer { chmod(copy + "/x/deep", 0o755) }
+    #expect(digest == (try TreeHasher.digest(root: source, excludingTopLevel: [])))
+    #expect(digest == (try TreeHasher.digest(root: copy, excludingTopLevel: [])))
+    #expect(digest.files[".venv/bin/python"] != nil, "nothing at the top is left out of a copy")
+    #expect(FileManager.default.contents(atPath: copy + "/large.bin") == Data(large))
+    #expect(FileManager.default.contents(atPath: copy + "/.git/HEAD") == Data("ref".utf8))
+    var info = stat()
+    #expect(stat(copy + "/a.py", &info) == 0 && info.st_mode & 0o7777 == 0o751)
+    #expect(stat(copy + "/x/deep", &info) == 0 && info.st_mode & 0o7777 == 0o555)
+    #expect(FileIO.readLink(copy + "/usr") == "../.billy/shared/usr")
+    #expect(!FileIO.exists(copy + "/pkg/__pycache__"))
+    #expect(!FileIO.exists(copy + "/fifo"))
+    var sourceInfo = stat()
+    #expect(stat(source + "/B.txt", &sourceInfo) == 0 && stat(copy + "/B.txt", &info) == 0)
+    #expect(sourceInfo.st_ino != info.st_ino, "the copy shares no inode with the source")
+  }
+
+  @Test("a copy never writes into or removes an existing destination, and a failed copy leaves nothing")
+  func copyRefusals() throws {
+    let scratch = ScratchDirectory()
+    try makeTree(scratch.path)
+    let existing = scratch.path + "/existing"
+    try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: false)
+    try "mine".write(toFile: existing + "/keep", atomically: false, encoding: .utf8)
+    #expect(throws: A0Error.self) { try TreeHasher.copy(from: scratch.path + "/app", to: existing) }
+    #expect(FileManager.default.contents(atPath: existing + "/keep") == Data("mine".utf8))
+
+    // A file that cannot be created half-way through (its path in the copy
+    // is longer than PATH_MAX): the error is thrown and the partial copy is gone.
+    let deep = scratch.path + "/app/" + String(repeating: "p", count: 250)
+    try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: false)
+    try "x".write(toFile: deep + "/" + String(repeating: "q", count: 200), atomically: false, encoding: .utf8)
+    var parent = scratch.path
+    while parent.utf8.count < 3_700 {
+      parent += "/" + String(repeating: "d", count: 250)
+      #expect(mkdir(parent, 0o755) == 0)
+    }
+    #expect(throws: A0Error.self) { try TreeHasher.copy(from: scratch.path + "/app", to: parent + "/copy") }
+    #expect(!FileIO.exists(parent + "/copy"))
+    #expect(throws: A0Error.self) {
+      try TreeHasher.copy(from: scratch.path + "/missing", to: scratch.path + "/copy2")
+    }
+    #expect(!FileIO.exists(scratch.path + "/copy2"))
+  }
 }

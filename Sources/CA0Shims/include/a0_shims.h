@@ -14,4 +14,8 @@ int a0_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 /// renameat2(2) with RENAME_EXCHANGE: swaps two paths atomically, so a
 /// directory is replaced without a moment in which it is missing.
 int a0_exchange(const char *first, const char *second);
+
+/// syncfs(2): flushes the filesystem holding `fd`, so everything a build
+/// wrote is on disk before the build is published.
+int a0_syncfs(int fd);
 #endif
