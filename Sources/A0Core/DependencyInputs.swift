@@ -61,7 +61,6 @@ public struct DependencyInputs: Equatable, Sendable {
   /// Options that add a package source the inputs do not capture.
   static let sourceOptions = [
     "-i", "--index-url", "--extra-index-url", "--index", "--default-index", "-f", "--find-links",
-    "--no-index",
     "--index-strategy", "--keyring-provider", "--config-file",
   ]
 

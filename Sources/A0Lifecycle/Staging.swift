@@ -590,7 +590,7 @@ public final class Stager {
     }
     progress("copying the virtualenv of build \(source.buildID) (same dependency inputs)")
     let started = monotonicMilliseconds()
-    switch VirtualenvReuse.copy(from: source, to: prepared.venv) {
+    switch VirtualenvReuse.copy(from: source, to: prepared.venv, builds: paths.builds) {
     case .copied(let digest):
       log?.note(
         "virtualenv copied from build \(source.buildID) and checked in \(monotonicMilliseconds() - started) ms: "

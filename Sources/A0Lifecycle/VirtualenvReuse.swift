@@ -51,7 +51,7 @@ enum VirtualenvReuse {
 
   /// Copies `artifact`'s virtualenv to `venv` and checks the copy; on
   /// refusal nothing is left at `venv`.
-  static func copy(from artifact: ArtifactInfo, to venv: String) -> Outcome {
+  static func copy(from artifact: ArtifactInfo, to venv: String, builds: String) -> Outcome {
     let source = artifact.appPath + "/.venv"
     let configuration = (try? FileIO.read(source + "/pyvenv.cfg")).flatMap { $0 }
       .map { String(decoding: $0, as: UTF8.self) }
@@ -73,9 +73,10 @@ enum VirtualenvReuse {
     guard digest.treeHash == artifact.manifest.virtualenvHash else {
       return refuse("the virtualenv of build \(artifact.buildID) no longer matches its manifest")
     }
-    let foreign = [source, FileIO.realPath(source)].compactMap { $0 }
-    if let named = pathNaming(foreign, in: venv) {
-      return refuse("\(named) names the path of build \(artifact.buildID)")
+    // A venv that names a build's path would run that build's files.
+    let buildPaths = [builds, FileIO.realPath(builds)].compactMap { $0 }.map { $0 + "/" }
+    if let named = pathNaming(buildPaths, in: venv) {
+      return refuse("\(named) in the virtualenv of build \(artifact.buildID) names a build's path")
     }
     return .copied(digest)
   }

@@ -143,12 +143,24 @@ public enum TreeHasher {
     let failure = Mutex<A0Error?>(nil)
     let next = Atomic<Int>(0)
     let workers = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 16))
+    let directories = destination == nil ? nil : filesByDirectory(items)
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       var buffer = [UInt8](repeating: 0, count: 1 << 20)
       var local: [(Int, String)] = []
-      while true {
-        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard index < items.count else { break }
+      var pending: ArraySlice<Int> = []
+      func claim() -> Int? {
+        guard let directories else {
+          let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+          return index < items.count ? index : nil
+        }
+        while pending.isEmpty {
+          let unit = next.wrappingAdd(1, ordering: .relaxed).oldValue
+          guard unit < directories.count else { return nil }
+          pending = directories[unit][...]
+        }
+        return pending.removeFirst()
+      }
+      while let index = claim() {
         let item = items[index]
         let relative = "/" + String(decoding: item.relative, as: UTF8.self)
         let path = root + relative
@@ -192,6 +204,21 @@ public enum TreeHasher {
       }
       return hexes
     }
+  }
+
+  /// What one worker takes at a time when copying: every file of one
+  /// directory, since creating a file takes its directory's lock, and two
+  /// workers filling the same directory spend their time waiting for each
+  /// other. (Hashing alone takes a file at a time.)
+  static func filesByDirectory(_ items: [Item]) -> [[Int]] {
+    var byDirectory: [ArraySlice<UInt8>: [Int]] = [:]
+    var order: [ArraySlice<UInt8>] = []
+    for (index, item) in items.enumerated() {
+      let parent = item.relative[..<(item.relative.lastIndex(of: 0x2F) ?? 0)]
+      if byDirectory[parent] == nil { order.append(parent) }
+      byDirectory[parent, default: []].append(index)
+    }
+    return order.compactMap { byDirectory[$0] }
   }
 
   /// SHA-256 of one file, read in 1 MiB blocks; with `copyTo`, each block
