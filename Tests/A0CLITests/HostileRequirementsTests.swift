@@ -122,6 +122,31 @@ struct HostileRequirementsTests {
     _ = try SampleApp.agent(paths, ["begin-staging", "v1.4.0"])
     #expect(FileManager.default.fileExists(atPath: marker))
   }
+
+  @Test(
+    "uv configuration shipped in a release (uv.toml) chooses nothing: the install stays in the venv"
+  )
+  func releaseUVConfiguration() throws {
+    try #require(ExecutableSearch.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
+    let scratch = ScratchDirectory()
+    let (paths, published) = try SampleApp.home(in: scratch.path, installer: "uv")
+    let escaped = scratch.path + "/escaped"
+    // Read by `uv pip install` from its working directory unless told not to:
+    // this would put the packages anywhere the user can write.
+    try publishRelease(
+      published, in: scratch.path, version: "v1.4.0",
+      files: [
+        "uv.toml": "[pip]\ntarget = \(String(reflecting: escaped))\n"
+      ])
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try SampleApp.approve(paths, "v1.4.0")
+    let result = try SampleApp.agent(paths, ["begin-staging", "v1.4.0"])
+    #expect(result.status == 0, "\(result.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: escaped))
+    let artifact = try #require(try Artifacts.find(paths, version: "v1.4.0"))
+    #expect(try SampleApp.agent(paths, ["validate"]).status == 0, "the dependency is in the release's venv")
+    #expect(TestHome.read(artifact.buildPath + "/build.log").contains("--no-config"))
+  }
 }
 
 @Suite("Requirements policy")
