@@ -471,7 +471,6 @@ public final class Stager {
   /// Reads every requirements file the installer would read (includes
   /// too) and refuses the release when one asks for more than packages
   /// (see `RequirementsPolicy`), before any installer runs.
-  @discardableResult
   func reviewRequirements(_ files: [String], app: String, log: BuildLog?) throws(A0Error)
     -> [DependencyInputs.RequirementFile]
   {
@@ -530,6 +529,8 @@ public final class Stager {
   /// What the dependencies step needs to know before it installs or copies.
   struct PreparedDependencies {
     var installer: Config.Installer
+    /// uv's path, when it is the installer.
+    var uv: String?
     var interpreter: String
     var venv: String
     var requirements: [String]
@@ -564,10 +565,11 @@ public final class Stager {
     let requirementFiles = try reviewRequirements(requirements, app: app, log: log)
     if !config.python.allowSourceBuilds { indexArguments += ["--only-binary", ":all:"] }
     var prepared = PreparedDependencies(
-      installer: installer, interpreter: interpreter, venv: venv, requirements: requirements,
+      installer: installer, uv: ExecutableSearch.find("uv"), interpreter: interpreter, venv: venv,
+      requirements: requirements,
       installArguments: indexArguments + config.python.installArgs, app: app,
       timeout: Double(config.python.installTimeoutSeconds))
-    if installer == .uv, let uv = ExecutableSearch.find("uv"),
+    if installer == .uv, let uv = prepared.uv,
       let inputs = VirtualenvReuse.inputs(
         python: config.python, installer: .uv, installerPath: uv, interpreterPath: interpreter,
         installArguments: prepared.installArguments, requirementFiles: requirementFiles)
@@ -615,9 +617,7 @@ public final class Stager {
     let app = prepared.app
     switch prepared.installer {
     case .uv:
-      guard let uv = ExecutableSearch.find("uv") else {
-        throw A0Error(.operationFailed, "uv is not installed")
-      }
+      guard let uv = prepared.uv else { throw A0Error(.operationFailed, "uv is not installed") }
       // No configuration file from the release or the user chooses sources
       // or options: a0's arguments are the whole install.
       let environment = ProcessEnvironment.minimal(extra: [
