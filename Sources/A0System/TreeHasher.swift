@@ -206,6 +206,18 @@ public enum TreeHasher {
     }
   }
 
+  /// The process's file mode creation mask, read once without changing it
+  /// (umask(2) can only be read by setting it). nil when it cannot be read.
+  static let processUmask: mode_t? = {
+    guard let bytes = try? FileIO.read("/proc/self/status"),
+      let text = String(validating: bytes, as: UTF8.self)
+    else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("Umask:") {
+      return mode_t(line.dropFirst(6).trimmingPrefix(while: { $0 == " " || $0 == "\t" }), radix: 8)
+    }
+    return nil
+  }()
+
   /// What one worker takes at a time when copying: every file of one
   /// directory, since creating a file takes its directory's lock, and two
   /// workers filling the same directory spend their time waiting for each
@@ -234,29 +246,37 @@ public enum TreeHasher {
     defer { close(descriptor) }
     var output: Int32 = -1
     defer { if output >= 0 { close(output) } }
+    // When copying, the size read at open: what is copied and hashed stops
+    // there, so the copy is always exactly the bytes the digest covers.
+    var remaining = Int.max
     if let copy {
       var info = stat()
       guard fstat(descriptor, &info) == 0 else {
         throw A0Error(.operationFailed, "cannot read \(path)", why: FileIO.errnoText())
       }
+      remaining = Int(info.st_size)
       let mode = info.st_mode & 0o777
       output = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-      // fchmod: the mode as it was, whatever the umask.
-      guard output >= 0, fchmod(output, mode) == 0 else {
+      guard output >= 0 else {
         throw A0Error(.operationFailed, "cannot create \(copy)", why: FileIO.errnoText())
+      }
+      // The mode as it was, whatever the umask.
+      if mode & (processUmask ?? 0o777) != 0 && fchmod(output, mode) != 0 {
+        throw A0Error(.operationFailed, "cannot set the mode of \(copy)", why: FileIO.errnoText())
       }
     }
     var hasher = SHA256()
-    while true {
+    while remaining > 0 {
       let count = buffer.withUnsafeMutableBytes { raw -> Int in
         guard let base = raw.baseAddress else { return 0 }
-        return read(descriptor, base, raw.count)
+        return read(descriptor, base, min(raw.count, remaining))
       }
       if count < 0 {
         if errno == EINTR { continue }
         throw A0Error(.operationFailed, "cannot read \(path)", why: FileIO.errnoText())
       }
       if count == 0 { break }
+      remaining -= count
       try buffer.withUnsafeBytes { raw in
         let block = UnsafeRawBufferPointer(rebasing: raw[0..<count])
         hasher.update(bufferPointer: block)

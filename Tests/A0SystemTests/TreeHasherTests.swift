@@ -84,6 +84,7 @@ struct TreeHasherTests {
     try makeTree(scratch.path)
     let source = scratch.path + "/app"
     #expect(chmod(source + "/a.py", 0o751) == 0)
+    #expect(chmod(source + "/B.txt", 0o666) == 0, "bits a usual umask removes")
     #expect(chmod(source + "/x/deep", 0o555) == 0)
     defer { chmod(source + "/x/deep", 0o755) }
     #expect(mkfifo(source + "/fifo", 0o644) == 0)
@@ -100,6 +101,7 @@ struct TreeHasherTests {
     #expect(FileManager.default.contents(atPath: copy + "/.git/HEAD") == Data("ref".utf8))
     var info = stat()
     #expect(stat(copy + "/a.py", &info) == 0 && info.st_mode & 0o7777 == 0o751)
+    #expect(stat(copy + "/B.txt", &info) == 0 && info.st_mode & 0o7777 == 0o666)
     #expect(stat(copy + "/x/deep", &info) == 0 && info.st_mode & 0o7777 == 0o555)
     #expect(FileIO.readLink(copy + "/usr") == "../.billy/shared/usr")
     #expect(!FileIO.exists(copy + "/pkg/__pycache__"))
