@@ -30,6 +30,8 @@ SERVICE = os.path.join(SAMPLE, "sample-service")
 # one: 40 × 90 modules, 50 MiB installed, so that installing is a real part
 # of a staging as it is for Agent Zero (BENCH_DEPENDENCIES to change it).
 EXTRA_DEPENDENCIES = int(os.environ.get("BENCH_DEPENDENCIES", "40"))
+# Whole scenarios (home, upstream, three stagings, a rollback) run per figure.
+RUNS = int(os.environ.get("BENCH_LIFECYCLE_RUNS", "5"))
 
 
 def run(command, check=True, env=None, cwd=None):
@@ -171,8 +173,8 @@ def scenario(a0, work):
 
 def main():
     a0, work = sys.argv[1], sys.argv[2]
-    runs = [scenario(a0, os.path.join(work, "run%d" % index)) for index in range(3)]
-    # Best of three for each side, as for every other figure.
+    runs = [scenario(a0, os.path.join(work, "run%d" % index)) for index in range(RUNS)]
+    # Best of RUNS for each side, as for every other figure.
     for index, (name, _, _, target) in enumerate(runs[0]):
         ours = min(rows[index][1] for rows in runs)
         reference = min(rows[index][2] for rows in runs)
