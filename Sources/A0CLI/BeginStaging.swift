@@ -68,6 +68,7 @@ struct StagingOutput: CommandOutput {
           "version": .string(manifest.version), "build_id": .string(manifest.buildID),
           "tree_hash": .string(manifest.treeHash), "virtualenv_hash": .optional(manifest.virtualenvHash),
           "files": .int(manifest.files.count), "commit_sha": .string(manifest.commitSHA),
+          "virtualenv_copied_from": .optional(result.virtualenvCopiedFrom),
         ]
       } ?? .null,
     ]
@@ -94,7 +95,7 @@ struct StagingOutput: CommandOutput {
       Staged \(manifest.version)\(result.reused ? " (reused, verified)" : ""): build \(manifest.buildID)
         commit:    \(manifest.commitSHA)
         tree hash: \(manifest.treeHash) (\(manifest.files.count) files)
-        venv hash: \(manifest.virtualenvHash ?? "-")
+        venv hash: \(manifest.virtualenvHash ?? "-")\(result.virtualenvCopiedFrom.map { " (copied from build \($0): same dependency inputs)" } ?? "")
       State: \(result.state.currentState.rawValue). Next: `a0 validate`.
       """
   }

@@ -38,6 +38,8 @@ public struct StagingResult: Sendable {
   public var manifest: Manifest?
   public var reused: Bool
   public var state: StateRecord
+  /// The build whose venv was copied (same dependency inputs), if one was.
+  public var virtualenvCopiedFrom: String? = nil
 }
 
 /// Builds an approved version into an immutable, checksummed artifact
@@ -151,8 +153,10 @@ public final class Stager {
     {
       return try reuse(existing, plan: plan, caller: caller)
     }
-    let manifest = try build(plan: plan, operationID: operationID, caller: caller)
-    return StagingResult(plan: plan, manifest: manifest, reused: false, state: machine.state)
+    let built = try build(plan: plan, operationID: operationID, caller: caller)
+    return StagingResult(
+      plan: plan, manifest: built.manifest, reused: false, state: machine.state,
+      virtualenvCopiedFrom: built.virtualenvCopiedFrom)
   }
 
   /// An existing artifact of the approved commit is reused after its tree
@@ -213,7 +217,9 @@ public final class Stager {
 
   // MARK: - The build
 
-  func build(plan: StagingPlan, operationID: String, caller: Caller) throws(A0Error) -> Manifest {
+  func build(plan: StagingPlan, operationID: String, caller: Caller) throws(A0Error)
+    -> (manifest: Manifest, virtualenvCopiedFrom: String?)
+  {
     let buildPath = plan.buildPath
     let app = buildPath + "/app"
     let started = machine.clock.now()
@@ -352,7 +358,7 @@ public final class Stager {
           "operation_type": "upgrade",
           "duration_ms": .int(machine.clock.now().millisecondsSinceEpoch - started.millisecondsSinceEpoch),
         ])
-      return manifest
+      return (manifest, dependencies.copiedFrom)
     } catch {
       if step == "clone" {
         _ = try? machine.record(

@@ -104,6 +104,9 @@ struct StagingTests {
       #expect(result.status == 0, "\(result.stdout)")
       let installed = try #require(
         try TestHome.journalEvents(paths).last { $0.eventType == "dependencies_installed" })
+      #expect(
+        result.json?["data"]?["manifest"]?["virtualenv_copied_from"]
+          == installed.details["virtualenv_copied_from"])
       return (try #require(try Artifacts.find(paths, version: version)), installed.details)
     }
 
