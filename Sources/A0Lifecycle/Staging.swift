@@ -270,7 +270,6 @@ public final class Stager {
       let dependencies = try copyOrInstall(prepared, log: log)
       if let source = dependencies.copiedFrom { status.set("virtualenv_copied_from", .string(source)) }
       status.end(step, status: "ok")
-      let dependenciesWritten = FileIO.startFlushing(holding: buildPath)
       try machine.record(
         eventType: "dependencies_installed", actor: "system",
         details: [
@@ -279,6 +278,8 @@ public final class Stager {
           "virtualenv_copied_from": .optional(dependencies.copiedFrom),
           "virtualenv_copy_refused": .optional(dependencies.copyRefused),
         ])
+      // After the journal's fsync, which would otherwise queue behind it.
+      let dependenciesWritten = FileIO.startFlushing(holding: buildPath)
 
       step = "link-data"
       status.begin(step)
