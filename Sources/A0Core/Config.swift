@@ -130,7 +130,7 @@ public struct Config: Equatable, Sendable {
       interpreter = \(string(python.interpreter))
       installer = \(string(python.installer.rawValue))             # auto | uv | pip | none
       requirements = \(array(python.requirements))
-      install_args = \(array(python.installArgs))
+      install_args = \(array(python.installArgs))             # the installer's other options; uv reads no config file, so an index goes here
       allow_source_builds = \(python.allowSourceBuilds)          # true runs upstream build code as this user
       wheelhouse = \(string(python.wheelhouse))                # when set: offline install from this directory
       install_timeout_seconds = \(python.installTimeoutSeconds)
