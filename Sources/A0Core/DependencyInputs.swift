@@ -9,17 +9,6 @@
 /// the same requirement lines can resolve to newer releases tomorrow, so a
 /// copy would silently freeze what a fresh install would update.
 public struct DependencyInputs: Equatable, Sendable {
-  /// A requirements file as the installer reads it: its path in the
-  /// release and the SHA-256 of its bytes.
-  public struct RequirementFile: Equatable, Sendable {
-    public var path: String
-    public var sha256: String
-    public init(path: String, sha256: String) {
-      self.path = path
-      self.sha256 = sha256
-    }
-  }
-
   /// Installer name, and its executable's path and file identity.
   public var installer: String
   public var installerIdentity: String
@@ -27,14 +16,15 @@ public struct DependencyInputs: Equatable, Sendable {
   public var interpreterIdentity: String
   /// Arguments given to every install (source selection, config's install_args).
   public var installArguments: [String]
-  /// In the order the installer reads them, includes after their parent.
-  public var requirementFiles: [RequirementFile]
+  /// Each requirements file's path in the release and the SHA-256 of its
+  /// bytes, in the order the installer reads them, includes after their parent.
+  public var requirementFiles: [TreeDigest.Entry]
   /// One line per wheelhouse file: name and file identity.
   public var wheelhouseEntries: [String]
 
   public init(
     installer: String, installerIdentity: String, interpreterIdentity: String, installArguments: [String],
-    requirementFiles: [RequirementFile], wheelhouseEntries: [String]
+    requirementFiles: [TreeDigest.Entry], wheelhouseEntries: [String]
   ) {
     self.installer = installer
     self.installerIdentity = installerIdentity
@@ -53,7 +43,7 @@ public struct DependencyInputs: Equatable, Sendable {
       "interpreter_identity": .string(interpreterIdentity),
       "install_arguments": .array(installArguments.map(JSONValue.string)),
       "requirement_files": .array(
-        requirementFiles.map { ["path": .string($0.path), "sha256": .string($0.sha256)] }),
+        requirementFiles.map { ["path": .string($0.path), "sha256": .string($0.hex)] }),
       "wheelhouse": .array(wheelhouseEntries.map(JSONValue.string)),
     ]).canonicalBytes
   }

@@ -479,9 +479,9 @@ public final class Stager {
   /// too) and refuses the release when one asks for more than packages
   /// (see `RequirementsPolicy`), before any installer runs.
   func reviewRequirements(_ files: [String], app: String, log: BuildLog?) throws(A0Error)
-    -> [DependencyInputs.RequirementFile]
+    -> [TreeDigest.Entry]
   {
-    var reviewed: [DependencyInputs.RequirementFile] = []
+    var reviewed: [TreeDigest.Entry] = []
     var pending = files
     var seen: Set<String> = []
     var violations: [String] = []
@@ -502,7 +502,7 @@ public final class Stager {
         violations.append("\(relative): missing or not UTF-8 text")
         continue
       }
-      reviewed.append(.init(path: relative, sha256: Digest.sha256Hex(bytes)))
+      reviewed.append(.init(path: relative, hex: Digest.sha256Hex(bytes)))
       let review = RequirementsPolicy.review(text)
       violations += review.violations.map { "\(relative) \($0)" }
       let directory = FileIO.parent(of: relative)
@@ -572,7 +572,8 @@ public final class Stager {
     let requirementFiles = try reviewRequirements(requirements, app: app, log: log)
     if !config.python.allowSourceBuilds { indexArguments += ["--only-binary", ":all:"] }
     var prepared = PreparedDependencies(
-      installer: installer, uv: ExecutableSearch.find("uv"), interpreter: interpreter, venv: venv,
+      installer: installer, uv: installer == .uv ? ExecutableSearch.find("uv") : nil,
+      interpreter: interpreter, venv: venv,
       requirements: requirements,
       installArguments: indexArguments + config.python.installArgs, app: app,
       timeout: Double(config.python.installTimeoutSeconds))

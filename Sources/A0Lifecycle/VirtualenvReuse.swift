@@ -10,7 +10,7 @@ enum VirtualenvReuse {
   /// The inputs of an install, or nil when they do not decide its result.
   static func inputs(
     python: Config.Python, installer: Config.Installer, installerPath: String, interpreterPath: String,
-    installArguments: [String], requirementFiles: [DependencyInputs.RequirementFile]
+    installArguments: [String], requirementFiles: [TreeDigest.Entry]
   ) -> DependencyInputs? {
     guard DependencyInputs.isClosedWorld(python, installer: installer),
       let installerIdentity = identity(installerPath), let interpreterIdentity = identity(interpreterPath),
@@ -105,15 +105,8 @@ enum VirtualenvReuse {
     let needles = paths.map { Array($0.utf8) }
     for relative in candidates where FileIO.readLink(venv + "/" + relative) == nil {
       guard let bytes = (try? FileIO.read(venv + "/" + relative)).flatMap({ $0 }) else { continue }
-      if needles.contains(where: { contains(bytes, $0) }) { return relative }
+      if needles.contains(where: { bytes.contains($0) }) { return relative }
     }
     return nil
-  }
-
-  static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard !needle.isEmpty, haystack.count >= needle.count else { return false }
-    return (0...(haystack.count - needle.count)).contains { start in
-      haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle)
-    }
   }
 }

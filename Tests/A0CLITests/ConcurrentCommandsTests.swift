@@ -40,9 +40,7 @@ struct ConcurrentCommandsTests {
   @Test("status readers during a staging never wait, never fail and never see a torn state")
   func readersDuringStaging() throws {
     let scratch = ScratchDirectory()
-    let (paths, _) = try SampleApp.home(in: scratch.path)
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    try SampleApp.approve(paths, "v1.0.0")
+    let (paths, _) = try SampleApp.approved(in: scratch.path)
     let staging = try A0Binary.start(["begin-staging", "v1.0.0", "--home", paths.root, "--json"])
     try waitUntilHolding(paths, pid: staging.pid)
     var reads = 0
@@ -66,10 +64,8 @@ struct ConcurrentCommandsTests {
   @Test("two upgrades at once: one mutates, the other is told the home is busy (4)")
   func twoUpgrades() throws {
     let scratch = ScratchDirectory()
-    let (paths, _) = try SampleApp.home(in: scratch.path)
+    let (paths, _) = try SampleApp.approved(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    try SampleApp.approve(paths, "v1.0.0")
     let first = try A0Binary.start(["upgrade", "v1.0.0", "--home", paths.root, "--json"])
     let second = try A0Binary.start(["upgrade", "v1.0.0", "--home", paths.root, "--json"])
     let results = [first.wait(), second.wait()]
@@ -86,9 +82,7 @@ struct ConcurrentCommandsTests {
   @Test("a human approving during a staging is told it is busy, or waits its turn with --wait")
   func approveDuringStaging() throws {
     let scratch = ScratchDirectory()
-    let (paths, _) = try SampleApp.home(in: scratch.path)
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    try SampleApp.approve(paths, "v1.0.0")
+    let (paths, _) = try SampleApp.approved(in: scratch.path)
     #expect(try SampleApp.agent(paths, ["request-upgrade", "v1.1.0"]).status == 0)
     let staging = try A0Binary.start(["begin-staging", "v1.0.0", "--home", paths.root, "--json"])
     try waitUntilHolding(paths, pid: staging.pid)

@@ -78,9 +78,7 @@ struct StagingTests {
   func uvInstaller() throws {
     try #require(ExecutableSearch.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
     let scratch = ScratchDirectory()
-    let (paths, _) = try SampleApp.home(in: scratch.path, installer: "uv")
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    try SampleApp.approve(paths, "v1.0.0")
+    let (paths, _) = try SampleApp.approved(in: scratch.path, installer: "uv")
     let result = try SampleApp.agent(paths, ["begin-staging", "v1.0.0"])
     #expect(result.status == 0, "\(result.stdout)")
     let artifact = try #require(try Artifacts.find(paths, version: "v1.0.0"))

@@ -7,7 +7,7 @@ struct DependencyInputsTests {
     installer: "uv", installerIdentity: "/usr/bin/uv 1:2 3 4.5 6.7",
     interpreterIdentity: "/usr/bin/python3 1:3 9",
     installArguments: ["--no-index", "--find-links", "/srv/wheels", "--only-binary", ":all:"],
-    requirementFiles: [.init(path: "requirements.txt", sha256: String(repeating: "a", count: 64))],
+    requirementFiles: [.init(path: "requirements.txt", hex: String(repeating: "a", count: 64))],
     wheelhouseEntries: ["directory /srv/wheels", "\"a-1.0-py3-none-any.whl\" 1:4 10 1.1 1.1"])
 
   @Test("every input changes the canonical bytes; equal inputs give equal bytes")
@@ -20,9 +20,9 @@ struct DependencyInputsTests {
       case 1: other.installerIdentity += "0"
       case 2: other.interpreterIdentity = "/usr/bin/python3.12 1:3 9"
       case 3: other.installArguments.append("--no-deps")
-      case 4: other.requirementFiles[0].sha256 = String(repeating: "b", count: 64)
+      case 4: other.requirementFiles[0].hex = String(repeating: "b", count: 64)
       case 5:
-        other.requirementFiles.append(.init(path: "extra.txt", sha256: inputs.requirementFiles[0].sha256))
+        other.requirementFiles.append(.init(path: "extra.txt", hex: inputs.requirementFiles[0].hex))
       default: other.wheelhouseEntries[1] = "\"a-1.0-py3-none-any.whl\" 1:4 10 1.1 1.2"
       }
       variants.append(other)

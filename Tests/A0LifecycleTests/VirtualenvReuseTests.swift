@@ -126,12 +126,4 @@ struct VirtualenvReuseTests {
     #expect(!VirtualenvReuse.isRelocatable("# relocatable = true"))
     #expect(!VirtualenvReuse.isRelocatable("home = /usr\n"))
   }
-
-  @Test("the needle search finds a match at the start, the end, and across a near miss")
-  func search() {
-    #expect(VirtualenvReuse.contains(Array("/a/b".utf8), Array("/a/b".utf8)))
-    #expect(VirtualenvReuse.contains(Array("xx/a/a/b".utf8), Array("/a/b".utf8)))
-    #expect(!VirtualenvReuse.contains(Array("/a/".utf8), Array("/a/b".utf8)))
-    #expect(!VirtualenvReuse.contains(Array("/a/c/b".utf8), Array("/a/b".utf8)))
-  }
 }

@@ -82,12 +82,20 @@ extension SampleApp {
     try A0Binary.run(arguments + ["--home", paths.root, "--json"])
   }
 
+  /// A home in IDLE with executor authority and `version` approved.
+  public static func approved(in directory: String, version: String = "v1.0.0", installer: String = "pip")
+    throws -> (HomePaths, Published)
+  {
+    let (paths, published) = try home(in: directory, installer: installer)
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try approve(paths, version)
+    return (paths, published)
+  }
+
   /// A home with executor authority and `version` approved and staged (VALIDATING).
   public static func staged(in directory: String, version: String = "v1.0.0") throws -> (HomePaths, Published)
   {
-    let (paths, published) = try home(in: directory)
-    try TestHome.put(paths, state: .idle, authority: .executor)
-    try approve(paths, version)
+    let (paths, published) = try approved(in: directory, version: version)
     let staging = try agent(paths, ["begin-staging", version])
     guard staging.status == 0 else { throw FixtureError(message: "staging: \(staging.stdout)") }
     return (paths, published)
