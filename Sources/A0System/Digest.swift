@@ -17,7 +17,7 @@ public enum Digest {
     return hasher.finalize().withUnsafeBytes { Digest256(bytes: $0) }
   }
 
-  public static func hex(_ digest: SHA256.Digest) -> String {
+  public static func hex(_ digest: some Sequence<UInt8>) -> String {
     var output = [UInt8]()
     output.reserveCapacity(64)
     for byte in digest {

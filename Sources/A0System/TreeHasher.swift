@@ -27,7 +27,23 @@ public enum TreeHasher {
   public static func digest(root: String, excludingTopLevel: Set<String> = [".git", ".venv"]) throws(A0Error)
     -> TreeDigest
   {
-    try run(root: root, exclusions: excludingTopLevel, copy: nil)
+    try run(root: root, exclusions: excludingTopLevel, copy: nil, engine: .automatic)
+  }
+
+  /// How file contents are hashed. Both give the same digests.
+  enum Engine {
+    /// Two files at a time per core with the CPU's SHA instructions.
+    case interleaved
+    /// One file at a time per core with swift-crypto.
+    case portable
+
+    static let automatic: Engine = FileDigestStream.isAvailable ? .interleaved : .portable
+  }
+
+  static func digest(root: String, excludingTopLevel: Set<String>, engine: Engine) throws(A0Error)
+    -> TreeDigest
+  {
+    try run(root: root, exclusions: excludingTopLevel, copy: nil, engine: engine)
   }
 
   /// Copies the tree at `root` to `destination`, which must not exist, and
@@ -37,9 +53,13 @@ public enum TreeHasher {
   /// inode with the source, so changing one never changes the other. On
   /// error the partial copy is removed.
   public static func copy(from root: String, to destination: String) throws(A0Error) -> TreeDigest {
+    try copy(from: root, to: destination, engine: .automatic)
+  }
+
+  static func copy(from root: String, to destination: String, engine: Engine) throws(A0Error) -> TreeDigest {
     let copy = Copy(destination: destination)
     do throws(A0Error) {
-      let digest = try run(root: root, exclusions: [], copy: copy)
+      let digest = try run(root: root, exclusions: [], copy: copy, engine: engine)
       // Directory permissions last, so a read-only directory was still written into.
       for directory in copy.directories.reversed()
       where chmod(destination + directory.relative, directory.mode) != 0 {
@@ -62,22 +82,102 @@ public enum TreeHasher {
     init(destination: String) { self.destination = destination }
   }
 
-  private static func run(root: String, exclusions: Set<String>, copy: Copy?) throws(A0Error) -> TreeDigest {
-    var items: [Item] = []
-    try walk(root: root, relative: [], isTop: true, exclusions: exclusions, copy: copy, into: &items)
-    items.sort { $0.relative.lexicographicallyPrecedes($1.relative) }
-    let hexes = try hashAll(root: root, items: items, copyTo: copy?.destination)
-    let entries = zip(items, hexes).map { item, hex in
-      TreeDigest.Entry(path: String(decoding: item.relative, as: UTF8.self), hex: hex)
+  /// The walk runs on the calling thread and publishes files as it finds
+  /// them, so the other cores hash from the first directory on; the calling
+  /// thread hashes too once the walk is done. Entries are sorted at the end.
+  private static func run(root: String, exclusions: Set<String>, copy: Copy?, engine: Engine) throws(A0Error)
+    -> TreeDigest
+  {
+    let workers = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 16))
+    let queue = WorkQueue(wholeDirectories: copy != nil)
+    let hashed = Mutex<(entries: [(relative: [UInt8], hex: String)], failure: A0Error?)>(([], nil))
+    let destination = copy?.destination
+    let work = { @Sendable in
+      let (entries, failure) = hashFiles(from: queue, root: root, copyTo: destination, engine: engine)
+      hashed.withLock { all in
+        all.entries += entries
+        if all.failure == nil { all.failure = failure }
+      }
     }
-    let treeHash = Digest.sha256Hex(TreeDigest.listing(entries))
-    return TreeDigest(entries: entries, treeHash: treeHash)
+    let group = DispatchGroup()
+    for _ in 1..<workers { DispatchQueue.global().async(group: group, execute: work) }
+    let walked = Result { () throws(A0Error) in
+      try walk(
+        root: root, relative: [], isTop: true, exclusions: exclusions, copy: copy, publish: queue.publish)
+    }
+    if case .failure = walked { queue.abandon() }
+    queue.finish()
+    work()
+    group.wait()
+    try walked.get()
+    var entries = try hashed.withLock { all throws(A0Error) in
+      if let failure = all.failure { throw failure }
+      return all.entries
+    }
+    entries.sort { $0.relative.lexicographicallyPrecedes($1.relative) }
+    let digestEntries = entries.map { entry in
+      TreeDigest.Entry(path: String(decoding: entry.relative, as: UTF8.self), hex: entry.hex)
+    }
+    let treeHash = Digest.sha256Hex(TreeDigest.listing(digestEntries))
+    return TreeDigest(entries: digestEntries, treeHash: treeHash)
+  }
+
+  /// Files published by the walk, taken by the workers a unit at a time: a
+  /// few files when hashing, every file of a directory when copying, since
+  /// creating a file takes its directory's lock and two workers filling one
+  /// directory spend their time waiting for each other.
+  final class WorkQueue: Sendable {
+    private struct Units {
+      var published: [[Item]] = []
+      var next = 0
+      var abandoned = false
+    }
+    private let units = Mutex(Units())
+    /// One signal per unit published and one when the walk is over, so a
+    /// worker that finds no unit after a signal knows it is over (and
+    /// passes that signal on to the next).
+    private let available = DispatchSemaphore(value: 0)
+    private let wholeDirectories: Bool
+    static let filesPerUnit = 4
+
+    init(wholeDirectories: Bool) { self.wholeDirectories = wholeDirectories }
+
+    /// Publishes one directory's files.
+    func publish(_ files: [Item]) {
+      guard !files.isEmpty else { return }
+      let size = wholeDirectories ? files.count : Self.filesPerUnit
+      let chunks = stride(from: 0, to: files.count, by: size).map {
+        Array(files[$0..<min($0 + size, files.count)])
+      }
+      units.withLock { $0.published += chunks }
+      for _ in chunks { available.signal() }
+    }
+
+    /// The walk is over: wakes the workers still waiting.
+    func finish() { available.signal() }
+
+    /// The walk failed: workers take no further unit.
+    func abandon() { units.withLock { $0.abandoned = true } }
+
+    /// The next unit, waiting for the walk if it has published nothing new;
+    /// nil once every unit is taken and the walk is over.
+    func claim() -> [Item]? {
+      available.wait()
+      let unit = units.withLock { state -> [Item]? in
+        guard !state.abandoned, state.next < state.published.count else { return nil }
+        defer { state.next += 1 }
+        return state.published[state.next]
+      }
+      if unit == nil { available.signal() }
+      return unit
+    }
   }
 
   private static func walk(
     root: String, relative: [UInt8], isTop: Bool, exclusions: Set<String>, copy: Copy?,
-    into items: inout [Item]
+    publish: ([Item]) -> Void
   ) throws(A0Error) {
+    var items: [Item] = []
     let suffix = relative.isEmpty ? "" : "/" + String(decoding: relative, as: UTF8.self)
     let directory = root + suffix
     guard let handle = opendir(directory) else {
@@ -114,7 +214,8 @@ public enum TreeHasher {
       case UInt8(DT_DIR):
         if name == "__pycache__" { continue }
         try walk(
-          root: root, relative: childRelative, isTop: false, exclusions: exclusions, copy: copy, into: &items)
+          root: root, relative: childRelative, isTop: false, exclusions: exclusions, copy: copy,
+          publish: publish)
       case UInt8(DT_REG): items.append(Item(relative: childRelative, kind: .file))
       case UInt8(DT_LNK):
         if let copy {
@@ -134,76 +235,93 @@ public enum TreeHasher {
       default: continue  // sockets, fifos, devices: never part of a release
       }
     }
+    publish(items)
   }
 
-  private static func hashAll(root: String, items: [Item], copyTo destination: String?) throws(A0Error)
-    -> [String]
+  /// One worker: hashes (and copies) the units it claims until none is
+  /// left, returning what it hashed or the first error.
+  private static func hashFiles(
+    from queue: WorkQueue, root: String, copyTo destination: String?, engine: Engine
+  )
+    -> (entries: [(relative: [UInt8], hex: String)], failure: A0Error?)
   {
-    let results = Mutex<[String?]>(Array(repeating: nil, count: items.count))
-    let failure = Mutex<A0Error?>(nil)
-    let next = Atomic<Int>(0)
-    let workers = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 16))
-    let directories = destination == nil ? nil : filesByDirectory(items)
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      var buffer = [UInt8](repeating: 0, count: 1 << 20)
-      var local: [(Int, String)] = []
-      var pending: ArraySlice<Int> = []
-      func claim() -> Int? {
-        guard let directories else {
-          let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-          return index < items.count ? index : nil
-        }
-        while pending.isEmpty {
-          let unit = next.wrappingAdd(1, ordering: .relaxed).oldValue
-          guard unit < directories.count else { return nil }
-          pending = directories[unit][...]
-        }
-        return pending.removeFirst()
+    var hashed: [(relative: [UInt8], hex: String)] = []
+    var pending: ArraySlice<Item> = []
+    func claim() -> Item? {
+      while pending.isEmpty {
+        guard let unit = queue.claim() else { return nil }
+        pending = unit[...]
       }
-      while let index = claim() {
-        let item = items[index]
-        let relative = "/" + String(decoding: item.relative, as: UTF8.self)
-        let path = root + relative
-        do {
-          let hex: String
-          switch item.kind {
-          case .file: hex = try hashFile(path, buffer: &buffer, copyTo: destination.map { $0 + relative })
-          case .symlink:
-            if let copied = item.hex {
-              hex = copied
-              break
+      return pending.removeFirst()
+    }
+    func path(_ item: Item) -> String { "/" + String(decoding: item.relative, as: UTF8.self) }
+    /// The next regular file, after hashing the links claimed on the way.
+    func nextFile() throws(A0Error) -> Item? {
+      while let item = claim() {
+        guard item.kind == .symlink else { return item }
+        if let copied = item.hex {
+          hashed.append((item.relative, copied))
+        } else {
+          hashed.append((item.relative, try linkHex(root + path(item))))
+        }
+      }
+      return nil
+    }
+    do throws(A0Error) {
+      switch engine {
+      case .portable:
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while let item = try nextFile() {
+          let relative = path(item)
+          let hex = try hashFile(root + relative, buffer: &buffer, copyTo: destination.map { $0 + relative })
+          hashed.append((item.relative, hex))
+        }
+      case .interleaved:
+        let streams = (FileDigestStream(), FileDigestStream())
+        /// Whether `stream` has whole blocks to hash, opening, reading and
+        /// finishing files until it does or no file is left.
+        func ready(_ stream: FileDigestStream) throws(A0Error) -> Bool {
+          while true {
+            if stream.relative == nil {
+              guard let item = try nextFile() else { return false }
+              let relative = path(item)
+              try stream.open(item.relative, path: root + relative, copyTo: destination.map { $0 + relative })
             }
-            // The target's bytes as stored, even when they are not UTF-8.
-            var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-            let count = target.withUnsafeMutableBytes { bytes -> Int in
-              guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else { return -1 }
-              return readlink(path, base, bytes.count - 1)
+            if stream.pendingBlocks > 0 { return true }
+            if !stream.isDrained {
+              try stream.refill()
+            } else if let relative = stream.relative {
+              hashed.append((relative, stream.finish()))
             }
-            guard count >= 0 else {
-              throw A0Error(.operationFailed, "cannot read link \(path)", why: FileIO.errnoText())
-            }
-            hex = Digest.sha256Hex(Array(target[0..<count]))
           }
-          local.append((index, hex))
-        } catch let error as A0Error {
-          failure.withLock { if $0 == nil { $0 = error } }
-          break
-        } catch {
-          break
+        }
+        hashing: while true {
+          switch (try ready(streams.0), try ready(streams.1)) {
+          case (true, true): FileDigestStream.hashTogether(streams.0, streams.1)
+          case (true, false): streams.0.hashPending()
+          case (false, true): streams.1.hashPending()
+          case (false, false): break hashing
+          }
         }
       }
-      results.withLock { all in for (index, hex) in local { all[index] = hex } }
+    } catch {
+      queue.abandon()
+      return ([], error)
     }
-    if let error = failure.withLock({ $0 }) { throw error }
-    return try results.withLock { all throws(A0Error) in
-      var hexes: [String] = []
-      hexes.reserveCapacity(all.count)
-      for hex in all {
-        guard let hex else { throw A0Error(.operationFailed, "a file could not be hashed") }
-        hexes.append(hex)
-      }
-      return hexes
+    return (hashed, nil)
+  }
+
+  /// SHA-256 of a link's target as stored, even when it is not UTF-8.
+  private static func linkHex(_ path: String) throws(A0Error) -> String {
+    var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = target.withUnsafeMutableBytes { bytes -> Int in
+      guard let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) else { return -1 }
+      return readlink(path, base, bytes.count - 1)
     }
+    guard count >= 0 else {
+      throw A0Error(.operationFailed, "cannot read link \(path)", why: FileIO.errnoText())
+    }
+    return Digest.sha256Hex(Array(target[0..<count]))
   }
 
   /// The process's file mode creation mask, read once without changing it
@@ -217,21 +335,6 @@ public enum TreeHasher {
     }
     return nil
   }()
-
-  /// What one worker takes at a time when copying: every file of one
-  /// directory, since creating a file takes its directory's lock, and two
-  /// workers filling the same directory spend their time waiting for each
-  /// other. (Hashing alone takes a file at a time.)
-  static func filesByDirectory(_ items: [Item]) -> [[Int]] {
-    var byDirectory: [ArraySlice<UInt8>: [Int]] = [:]
-    var order: [ArraySlice<UInt8>] = []
-    for (index, item) in items.enumerated() {
-      let parent = item.relative[..<(item.relative.lastIndex(of: 0x2F) ?? 0)]
-      if byDirectory[parent] == nil { order.append(parent) }
-      byDirectory[parent, default: []].append(index)
-    }
-    return order.compactMap { byDirectory[$0] }
-  }
 
   /// SHA-256 of one file, read in 1 MiB blocks; with `copyTo`, each block
   /// is also written to a new file there, with the source's permission bits.

@@ -1,8 +1,11 @@
 import A0Core
-import A0System
+import A0TestRandom
 import A0TestSupport
+import Crypto
 import Foundation
 import Testing
+
+@testable import A0System
 
 @Suite("Tree hashing")
 struct TreeHasherTests {
@@ -111,14 +114,18 @@ struct TreeHasherTests {
     #expect(sourceInfo.st_ino != info.st_ino, "the copy shares no inode with the source")
   }
 
-  @Test("a copy never writes into or removes an existing destination, and a failed copy leaves nothing")
-  func copyRefusals() throws {
+  @Test(
+    "a copy never writes into or removes an existing destination, and a failed copy leaves nothing",
+    arguments: [TreeHasher.Engine.portable] + (FileDigestStream.isAvailable ? [.interleaved] : []))
+  func copyRefusals(engine: TreeHasher.Engine) throws {
     let scratch = ScratchDirectory()
     try makeTree(scratch.path)
     let existing = scratch.path + "/existing"
     try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: false)
     try "mine".write(toFile: existing + "/keep", atomically: false, encoding: .utf8)
-    #expect(throws: A0Error.self) { try TreeHasher.copy(from: scratch.path + "/app", to: existing) }
+    #expect(throws: A0Error.self) {
+      try TreeHasher.copy(from: scratch.path + "/app", to: existing, engine: engine)
+    }
     #expect(FileManager.default.contents(atPath: existing + "/keep") == Data("mine".utf8))
 
     // A file that cannot be created half-way through (its path in the copy
@@ -131,11 +138,110 @@ struct TreeHasherTests {
       parent += "/" + String(repeating: "d", count: 250)
       #expect(mkdir(parent, 0o755) == 0)
     }
-    #expect(throws: A0Error.self) { try TreeHasher.copy(from: scratch.path + "/app", to: parent + "/copy") }
+    #expect(throws: A0Error.self) {
+      try TreeHasher.copy(from: scratch.path + "/app", to: parent + "/copy", engine: engine)
+    }
     #expect(!FileIO.exists(parent + "/copy"))
     #expect(throws: A0Error.self) {
-      try TreeHasher.copy(from: scratch.path + "/missing", to: scratch.path + "/copy2")
+      try TreeHasher.copy(from: scratch.path + "/missing", to: scratch.path + "/copy2", engine: engine)
     }
     #expect(!FileIO.exists(scratch.path + "/copy2"))
+  }
+
+  /// Sizes around every boundary the interleaved engine has: the 55/56 and
+  /// 63/64 byte padding edges, whole blocks, and its read chunk.
+  static let edgeSizes: [Int] = {
+    let chunk = FileDigestStream.chunk
+    return [0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096]
+      + [chunk - 65, chunk - 64, chunk - 1, chunk, chunk + 1, chunk + 55, chunk + 64, 3 * chunk + 17]
+  }()
+
+  /// A tree of files with the edge sizes and seeded random sizes and bytes,
+  /// one flat directory and a few nested ones; returns each file's content.
+  func makeSizedTree(_ root: String, seed: UInt64, randomFiles: Int) throws -> [String: [UInt8]] {
+    var random = SplitMix64(seed: seed)
+    var contents: [String: [UInt8]] = [:]
+    let sizes =
+      Self.edgeSizes
+      + (0..<randomFiles).map { _ in
+        Int.random(in: 0...(random.next() % 4 == 0 ? 3 * FileDigestStream.chunk : 600), using: &random)
+      }
+    for (number, size) in sizes.enumerated() {
+      let directory = number % 3 == 0 ? "flat" : "nested/d\(number % 5)"
+      try FileManager.default.createDirectory(
+        atPath: root + "/" + directory, withIntermediateDirectories: true)
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(size + 8)
+      while bytes.count < size { withUnsafeBytes(of: random.next()) { bytes += $0 } }
+      bytes.removeLast(bytes.count - size)
+      let path = directory + "/f\(number)"
+      #expect(FileManager.default.createFile(atPath: root + "/" + path, contents: Data(bytes)))
+      contents[path] = bytes
+    }
+    return contents
+  }
+
+  @Test(
+    "the interleaved SHA engine gives every file the digest swift-crypto gives it, at every size boundary",
+    .enabled(if: FileDigestStream.isAvailable, "this CPU has no SHA instructions"),
+    arguments: [1, 2, 3] as [UInt64])
+  func interleavedMatchesPortable(seed: UInt64) throws {
+    let scratch = ScratchDirectory()
+    let contents = try makeSizedTree(scratch.path, seed: seed, randomFiles: 150)
+    let interleaved = try TreeHasher.digest(root: scratch.path, excludingTopLevel: [], engine: .interleaved)
+    let portable = try TreeHasher.digest(root: scratch.path, excludingTopLevel: [], engine: .portable)
+    #expect(interleaved.treeHash == portable.treeHash)
+    #expect(interleaved.entries.count == contents.count)
+    for (path, bytes) in contents {
+      #expect(
+        interleaved.files[path] == Digest.hex(SHA256.hash(data: bytes)), "\(path): \(bytes.count) bytes")
+    }
+  }
+
+  @Test(
+    "both engines copy the same bytes and report the same digest",
+    arguments: [TreeHasher.Engine.portable] + (FileDigestStream.isAvailable ? [.interleaved] : []))
+  func copyEngines(engine: TreeHasher.Engine) throws {
+    let scratch = ScratchDirectory()
+    let contents = try makeSizedTree(scratch.path + "/source", seed: 9, randomFiles: 60)
+    let digest = try TreeHasher.copy(
+      from: scratch.path + "/source", to: scratch.path + "/copy", engine: engine)
+    #expect(digest == (try TreeHasher.digest(root: scratch.path + "/source", excludingTopLevel: [])))
+    for (path, bytes) in contents {
+      #expect(FileManager.default.contents(atPath: scratch.path + "/copy/" + path) == Data(bytes), "\(path)")
+    }
+  }
+
+  @Test(
+    "a walk that fails half-way fails the hash with the directory named, and no worker is left waiting",
+    arguments: [TreeHasher.Engine.portable] + (FileDigestStream.isAvailable ? [.interleaved] : []))
+  func walkFailure(engine: TreeHasher.Engine) throws {
+    let scratch = ScratchDirectory()
+    _ = try makeSizedTree(scratch.path + "/tree", seed: 4, randomFiles: 40)
+    // Directories nested past PATH_MAX, made relative to each other (only
+    // the walk's absolute path is too long): the hashers are at work on the
+    // files published before it when the walk fails.
+    var parent = open(scratch.path + "/tree/nested", O_RDONLY | O_DIRECTORY)
+    #expect(parent >= 0)
+    for _ in 0..<20 {
+      let name = String(repeating: "z", count: 250)
+      #expect(mkdirat(parent, name, 0o755) == 0)
+      let child = openat(parent, name, O_RDONLY | O_DIRECTORY)
+      close(parent)
+      parent = child
+    }
+    close(parent)
+    defer {
+      let remove = Process()
+      remove.executableURL = URL(fileURLWithPath: "/bin/rm")
+      remove.arguments = ["-rf", "--", scratch.path + "/tree"]
+      try? remove.run()
+      remove.waitUntilExit()
+    }
+    #expect {
+      try TreeHasher.digest(root: scratch.path + "/tree", excludingTopLevel: [], engine: engine)
+    } throws: { error in
+      (error as? A0Error)?.what.hasPrefix("cannot read directory") == true
+    }
   }
 }
