@@ -22,8 +22,8 @@ final class FileDigestStream {
 
   private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk + 64, alignment: 64)
   private let state = UnsafeMutablePointer<UInt32>.allocate(capacity: 8)
-  /// The open file's path relative to the tree, while one is open.
-  private(set) var relative: [UInt8]?
+  /// The caller's number for the open file, while one is open.
+  private(set) var sequence: Int?
   private var path = ""
   private var copyPath: String?
   private var descriptor: Int32 = -1
@@ -52,7 +52,7 @@ final class FileDigestStream {
   /// written to a new file there with the source's permission bits, and the
   /// read stops at the size the file had when it was opened, so the copy is
   /// exactly the bytes the digest covers.
-  func open(_ relative: [UInt8], path: String, copyTo copy: String?) throws(A0Error) {
+  func open(_ sequence: Int, path: String, copyTo copy: String?) throws(A0Error) {
     close()
     self.path = path
     copyPath = copy
@@ -66,7 +66,7 @@ final class FileDigestStream {
     guard descriptor >= 0 else {
       throw A0Error(.operationFailed, "cannot open \(path)", why: FileIO.errnoText())
     }
-    self.relative = relative
+    self.sequence = sequence
     if let copy {
       var info = stat()
       guard fstat(descriptor, &info) == 0 else {
@@ -171,6 +171,6 @@ final class FileDigestStream {
     if output >= 0 { Glibc.close(output) }
     descriptor = -1
     output = -1
-    relative = nil
+    sequence = nil
   }
 }

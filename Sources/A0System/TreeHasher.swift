@@ -19,6 +19,8 @@ public enum TreeHasher {
     var kind: Kind
     /// A copied link's hash, from the very bytes the copy was made of.
     var hex: String? = nil
+    /// Its place in the walk's order.
+    var sequence = 0
   }
 
   /// Hashes `root` as DESIGN.md §3 defines it. `excludingTopLevel` names
@@ -84,13 +86,13 @@ public enum TreeHasher {
 
   /// The walk runs on the calling thread and publishes files as it finds
   /// them, so the other cores hash from the first directory on; the calling
-  /// thread hashes too once the walk is done. Entries are sorted at the end.
+  /// thread then sorts the paths while they still hash, and hashes too.
   private static func run(root: String, exclusions: Set<String>, copy: Copy?, engine: Engine) throws(A0Error)
     -> TreeDigest
   {
     let workers = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 16))
     let queue = WorkQueue(wholeDirectories: copy != nil)
-    let hashed = Mutex<(entries: [(relative: [UInt8], hex: String)], failure: A0Error?)>(([], nil))
+    let hashed = Mutex<(entries: [(sequence: Int, hex: String)], failure: A0Error?)>(([], nil))
     let destination = copy?.destination
     let work = { @Sendable in
       let (entries, failure) = hashFiles(from: queue, root: root, copyTo: destination, engine: engine)
@@ -101,22 +103,32 @@ public enum TreeHasher {
     }
     let group = DispatchGroup()
     for _ in 1..<workers { DispatchQueue.global().async(group: group, execute: work) }
+    var listed: [[UInt8]] = []
     let walked = Result { () throws(A0Error) in
       try walk(
-        root: root, relative: [], isTop: true, exclusions: exclusions, copy: copy, publish: queue.publish)
+        root: root, relative: [], isTop: true, exclusions: exclusions, copy: copy, listed: &listed,
+        publish: queue.publish)
     }
     if case .failure = walked { queue.abandon() }
     queue.finish()
+    let order = listed.indices.sorted { listed[$0].lexicographicallyPrecedes(listed[$1]) }
+    var rank = [Int](repeating: 0, count: listed.count)
+    for (position, sequence) in order.enumerated() { rank[sequence] = position }
+    let paths = order.map { String(decoding: listed[$0], as: UTF8.self) }
     work()
     group.wait()
     try walked.get()
-    var entries = try hashed.withLock { all throws(A0Error) in
+    let entries = try hashed.withLock { all throws(A0Error) in
       if let failure = all.failure { throw failure }
       return all.entries
     }
-    entries.sort { $0.relative.lexicographicallyPrecedes($1.relative) }
-    let digestEntries = entries.map { entry in
-      TreeDigest.Entry(path: String(decoding: entry.relative, as: UTF8.self), hex: entry.hex)
+    var hexes = [String?](repeating: nil, count: paths.count)
+    for entry in entries { hexes[rank[entry.sequence]] = entry.hex }
+    var digestEntries: [TreeDigest.Entry] = []
+    digestEntries.reserveCapacity(paths.count)
+    for (path, hex) in zip(paths, hexes) {
+      guard let hex else { throw A0Error(.operationFailed, "\(root)/\(path) could not be hashed") }
+      digestEntries.append(TreeDigest.Entry(path: path, hex: hex))
     }
     let treeHash = Digest.sha256Hex(TreeDigest.listing(digestEntries))
     return TreeDigest(entries: digestEntries, treeHash: treeHash)
@@ -175,7 +187,7 @@ public enum TreeHasher {
 
   private static func walk(
     root: String, relative: [UInt8], isTop: Bool, exclusions: Set<String>, copy: Copy?,
-    publish: ([Item]) -> Void
+    listed: inout [[UInt8]], publish: ([Item]) -> Void
   ) throws(A0Error) {
     var items: [Item] = []
     let suffix = relative.isEmpty ? "" : "/" + String(decoding: relative, as: UTF8.self)
@@ -215,7 +227,7 @@ public enum TreeHasher {
         if name == "__pycache__" { continue }
         try walk(
           root: root, relative: childRelative, isTop: false, exclusions: exclusions, copy: copy,
-          publish: publish)
+          listed: &listed, publish: publish)
       case UInt8(DT_REG): items.append(Item(relative: childRelative, kind: .file))
       case UInt8(DT_LNK):
         if let copy {
@@ -235,6 +247,10 @@ public enum TreeHasher {
       default: continue  // sockets, fifos, devices: never part of a release
       }
     }
+    for index in items.indices {
+      items[index].sequence = listed.count
+      listed.append(items[index].relative)
+    }
     publish(items)
   }
 
@@ -243,9 +259,9 @@ public enum TreeHasher {
   private static func hashFiles(
     from queue: WorkQueue, root: String, copyTo destination: String?, engine: Engine
   )
-    -> (entries: [(relative: [UInt8], hex: String)], failure: A0Error?)
+    -> (entries: [(sequence: Int, hex: String)], failure: A0Error?)
   {
-    var hashed: [(relative: [UInt8], hex: String)] = []
+    var hashed: [(sequence: Int, hex: String)] = []
     var pending: ArraySlice<Item> = []
     func claim() -> Item? {
       while pending.isEmpty {
@@ -260,9 +276,9 @@ public enum TreeHasher {
       while let item = claim() {
         guard item.kind == .symlink else { return item }
         if let copied = item.hex {
-          hashed.append((item.relative, copied))
+          hashed.append((item.sequence, copied))
         } else {
-          hashed.append((item.relative, try linkHex(root + path(item))))
+          hashed.append((item.sequence, try linkHex(root + path(item))))
         }
       }
       return nil
@@ -274,7 +290,7 @@ public enum TreeHasher {
         while let item = try nextFile() {
           let relative = path(item)
           let hex = try hashFile(root + relative, buffer: &buffer, copyTo: destination.map { $0 + relative })
-          hashed.append((item.relative, hex))
+          hashed.append((item.sequence, hex))
         }
       case .interleaved:
         let streams = (FileDigestStream(), FileDigestStream())
@@ -282,16 +298,16 @@ public enum TreeHasher {
         /// finishing files until it does or no file is left.
         func ready(_ stream: FileDigestStream) throws(A0Error) -> Bool {
           while true {
-            if stream.relative == nil {
+            if stream.sequence == nil {
               guard let item = try nextFile() else { return false }
               let relative = path(item)
-              try stream.open(item.relative, path: root + relative, copyTo: destination.map { $0 + relative })
+              try stream.open(item.sequence, path: root + relative, copyTo: destination.map { $0 + relative })
             }
             if stream.pendingBlocks > 0 { return true }
             if !stream.isDrained {
               try stream.refill()
-            } else if let relative = stream.relative {
-              hashed.append((relative, stream.finish()))
+            } else if let sequence = stream.sequence {
+              hashed.append((sequence, stream.finish()))
             }
           }
         }
