@@ -67,22 +67,7 @@ final class FileDigestStream {
       throw A0Error(.operationFailed, "cannot open \(path)", why: FileIO.errnoText())
     }
     self.sequence = sequence
-    if let copy {
-      var info = stat()
-      guard fstat(descriptor, &info) == 0 else {
-        throw A0Error(.operationFailed, "cannot read \(path)", why: FileIO.errnoText())
-      }
-      remaining = Int(info.st_size)
-      let mode = info.st_mode & 0o777
-      output = Glibc.open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-      guard output >= 0 else {
-        throw A0Error(.operationFailed, "cannot create \(copy)", why: FileIO.errnoText())
-      }
-      // The mode as it was, whatever the umask.
-      if mode & (TreeHasher.processUmask ?? 0o777) != 0 && fchmod(output, mode) != 0 {
-        throw A0Error(.operationFailed, "cannot set the mode of \(copy)", why: FileIO.errnoText())
-      }
-    }
+    if let copy { (output, remaining) = try TreeHasher.createCopy(of: descriptor, path: path, at: copy) }
   }
 
   /// Reads the next chunk after the partial block left over (called when no

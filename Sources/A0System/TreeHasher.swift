@@ -352,6 +352,30 @@ public enum TreeHasher {
     return nil
   }()
 
+  /// Creates the file `copy` for the open file `descriptor` (at `path`),
+  /// with its permission bits whatever the umask, and returns it with the
+  /// size the source has now: what is copied and hashed stops there, so the
+  /// copy is always exactly the bytes the digest covers.
+  static func createCopy(of descriptor: Int32, path: String, at copy: String) throws(A0Error)
+    -> (output: Int32, size: Int)
+  {
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else {
+      throw A0Error(.operationFailed, "cannot read \(path)", why: FileIO.errnoText())
+    }
+    let mode = info.st_mode & 0o777
+    let output = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+    guard output >= 0 else {
+      throw A0Error(.operationFailed, "cannot create \(copy)", why: FileIO.errnoText())
+    }
+    if mode & (processUmask ?? 0o777) != 0 && fchmod(output, mode) != 0 {
+      let error = A0Error(.operationFailed, "cannot set the mode of \(copy)", why: FileIO.errnoText())
+      close(output)
+      throw error
+    }
+    return (output, Int(info.st_size))
+  }
+
   /// SHA-256 of one file, read in 1 MiB blocks; with `copyTo`, each block
   /// is also written to a new file there, with the source's permission bits.
   public static func hashFile(_ path: String, buffer: inout [UInt8], copyTo copy: String? = nil)
@@ -365,25 +389,8 @@ public enum TreeHasher {
     defer { close(descriptor) }
     var output: Int32 = -1
     defer { if output >= 0 { close(output) } }
-    // When copying, the size read at open: what is copied and hashed stops
-    // there, so the copy is always exactly the bytes the digest covers.
     var remaining = Int.max
-    if let copy {
-      var info = stat()
-      guard fstat(descriptor, &info) == 0 else {
-        throw A0Error(.operationFailed, "cannot read \(path)", why: FileIO.errnoText())
-      }
-      remaining = Int(info.st_size)
-      let mode = info.st_mode & 0o777
-      output = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-      guard output >= 0 else {
-        throw A0Error(.operationFailed, "cannot create \(copy)", why: FileIO.errnoText())
-      }
-      // The mode as it was, whatever the umask.
-      if mode & (processUmask ?? 0o777) != 0 && fchmod(output, mode) != 0 {
-        throw A0Error(.operationFailed, "cannot set the mode of \(copy)", why: FileIO.errnoText())
-      }
-    }
+    if let copy { (output, remaining) = try createCopy(of: descriptor, path: path, at: copy) }
     var hasher = SHA256()
     while remaining > 0 {
       let count = buffer.withUnsafeMutableBytes { raw -> Int in
