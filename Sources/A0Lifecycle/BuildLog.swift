@@ -25,9 +25,6 @@ final class BuildLog {
   }
 
   func command(_ spec: CommandLineSpec, _ result: ProcessResult) {
-    var text = "$ \(spec.display)\n"
-    if !result.stdout.isEmpty { text += result.stdoutText + (result.stdoutText.hasSuffix("\n") ? "" : "\n") }
-    if !result.stderr.isEmpty { text += result.stderrText + (result.stderrText.hasSuffix("\n") ? "" : "\n") }
     let outcome =
       result.interrupted
       ? "interrupted"
@@ -35,7 +32,15 @@ final class BuildLog {
         ? "timed out"
         : result.signal.map { "killed by signal \($0)" }
           ?? "exit \(result.status)"
-    text += "[\(outcome) after \(result.durationMilliseconds) ms]\n"
+    command(
+      spec, outputs: [result.stdoutText, result.stderrText], outcome: outcome,
+      durationMilliseconds: result.durationMilliseconds)
+  }
+
+  func command(_ spec: CommandLineSpec, outputs: [String], outcome: String, durationMilliseconds: Int64) {
+    var text = "$ \(spec.display)\n"
+    for output in outputs where !output.isEmpty { text += output + (output.hasSuffix("\n") ? "" : "\n") }
+    text += "[\(outcome) after \(durationMilliseconds) ms]\n"
     try? FileIO.writeAll(descriptor: descriptor, Array(text.utf8), path: path)
   }
 

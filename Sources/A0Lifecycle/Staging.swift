@@ -49,15 +49,15 @@ public final class Stager {
   let machine: Machine
   let runner: ProcessRunner
   let progress: (String) -> Void
+  /// The lock file names the running children's process groups, so
+  /// recovery after a crash can stop what this process started.
+  let children: ChildGroupRecord
 
   public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
     self.machine = machine
-    // The lock file names the running child's process group, so recovery
-    // after a crash can stop what this process started.
-    let holder = machine.lock
-    self.runner = ProcessRunner(onStart: { group in
-      holder?.writeHolder(command: "a0 begin-staging", children: group.map { [$0] } ?? [])
-    })
+    let children = ChildGroupRecord(lock: machine.lock, command: "a0 begin-staging")
+    self.children = children
+    self.runner = ProcessRunner(onStart: { group in children.setWaitedFor(group) })
     self.progress = progress
   }
 
@@ -228,6 +228,17 @@ public final class Stager {
       path: buildPath + "/status.json", operationID: operationID, version: plan.version, buildID: operationID,
       startedAt: started)
     var log: BuildLog?
+    // Each step starts by checking for an interrupt: a signal that arrives
+    // while no child runs (the venv copy, the hashing) must still fail the
+    // build rather than let it be published.
+    func enter(_ next: String) throws(A0Error) {
+      step = next
+      status.begin(step)
+      try FaultPoint.reach("staging.\(step)")
+      if let signal = Interrupts.pending {
+        throw A0Error(.operationFailed, "interrupted by \(Interrupts.signalName(signal))")
+      }
+    }
     do throws(A0Error) {
       try FileIO.makeDirectory(paths.builds)
       try FileIO.makeDirectory(buildPath)
@@ -243,16 +254,12 @@ public final class Stager {
           "commit_sha": .string(plan.commitSHA), "installer": .string(plan.installer),
         ])
 
-      step = "clone"
-      status.begin(step)
-      try FaultPoint.reach("staging.clone")
+      try enter("clone")
       progress("cloning \(plan.version) from \(plan.url)")
       try clone(plan: plan, into: app, log: log)
       status.end(step, status: "ok")
 
-      step = "check"
-      status.begin(step)
-      try FaultPoint.reach("staging.check")
+      try enter("check")
       try checkTree(app)
       if let apiCommit = try Upstream(config: config, runner: runner).apiCommit(for: plan.version),
         apiCommit != plan.commitSHA
@@ -263,10 +270,21 @@ public final class Stager {
       }
       status.end(step, status: "ok")
 
-      step = "dependencies"
-      status.begin(step)
-      try FaultPoint.reach("staging.dependencies")
+      try enter("link-data")
+      try linkData(app: app, skeleton: buildPath + "/skeleton", log: log)
+      status.end(step, status: "ok")
+
+      try enter("dependencies")
       let prepared = try prepareDependencies(plan: plan, app: app, log: log)
+      // The bytecode pass reads only the release's own sources (the user
+      // data is linked out already), so it runs while the venv is built.
+      let precompiling = startPrecompile(app: app, interpreter: prepared.interpreter, buildPath: buildPath)
+      defer {
+        if let precompiling {
+          precompiling.process.stop()
+          children.removeBackground(precompiling.process.pid)
+        }
+      }
       let dependencies = try copyOrInstall(prepared, log: log)
       if let source = dependencies.copiedFrom { status.set("virtualenv_copied_from", .string(source)) }
       status.end(step, status: "ok")
@@ -281,22 +299,12 @@ public final class Stager {
       // After the journal's fsync, which would otherwise queue behind it.
       let dependenciesWritten = FileIO.startFlushing(holding: buildPath)
 
-      step = "link-data"
-      status.begin(step)
-      try FaultPoint.reach("staging.link-data")
-      try linkData(app: app, skeleton: buildPath + "/skeleton", log: log)
-      status.end(step, status: "ok")
-
-      step = "precompile"
-      status.begin(step)
-      try FaultPoint.reach("staging.precompile")
+      try enter("precompile")
       progress("precompiling bytecode")
-      precompile(app: app, log: log)
+      finishPrecompile(precompiling, log: log)
       status.end(step, status: "ok")
 
-      step = "hash"
-      status.begin(step)
-      try FaultPoint.reach("staging.hash")
+      try enter("hash")
       progress("hashing the release")
       let digest = try TreeHasher.digest(root: app)
       status.set("files_hashed", .int(digest.entries.count))
@@ -315,9 +323,7 @@ public final class Stager {
           "tree_hash": .string(digest.treeHash), "virtualenv_hash": .string(venvDigest.treeHash),
         ])
 
-      step = "manifest"
-      status.begin(step)
-      try FaultPoint.reach("staging.manifest")
+      try enter("manifest")
       let manifest = Manifest(
         version: plan.version, builtAt: machine.clock.now().iso8601, sourceURL: plan.url,
         commitSHA: plan.commitSHA,
@@ -331,9 +337,7 @@ public final class Stager {
       try FileIO.writeAtomically(buildPath + "/manifest.json", Array(manifest.json.prettyString.utf8))
       status.end(step, status: "ok")
 
-      step = "publish"
-      status.begin(step)
-      try FaultPoint.reach("staging.publish")
+      try enter("publish")
       // What git and the installer wrote reaches the disk before the build
       // can be published, and the marker goes before the link: once
       // published, a build is never partial, even after a power loss.
@@ -703,9 +707,18 @@ public final class Stager {
     }
   }
 
+  /// The bytecode pass, running in the background; see `startPrecompile`.
+  struct Precompile {
+    let process: BackgroundProcess
+    let spec: CommandLineSpec
+    let startedAt: Int64
+  }
+
   /// Best effort: compile errors are logged, and validation's import check
   /// reports them. Symlinked directories (user data) are never entered.
-  func precompile(app: String, log: BuildLog?) {
+  /// With `-I -S` the base interpreter the venv is made from writes the
+  /// same bytecode as the venv's, so the pass needs no venv yet.
+  func startPrecompile(app: String, interpreter: String, buildPath: String) -> Precompile? {
     let script = """
       import os, py_compile, sys
       root = sys.argv[1]
@@ -724,9 +737,31 @@ public final class Stager {
       print(errors, "files did not compile")
       """
     let spec = CommandLineSpec(
-      [app + "/.venv/bin/python", "-I", "-S", "-c", script, app], workingDirectory: app,
+      [interpreter, "-I", "-S", "-c", script, app], workingDirectory: app,
       timeoutSeconds: Double(config.validation.checkTimeoutSeconds))
-    if let result = try? runner.run(spec) { log?.command(spec, result) }
+    guard let process = try? BackgroundProcess(spec, logPath: buildPath + "/precompile.log") else {
+      return nil
+    }
+    children.addBackground(process.pid)
+    return Precompile(process: process, spec: spec, startedAt: monotonicMilliseconds())
+  }
+
+  /// Waits for the bytecode pass within its timeout, and moves its output
+  /// into the build log.
+  func finishPrecompile(_ running: Precompile?, log: BuildLog?) {
+    guard let running else {
+      log?.note("precompiling could not start; the release runs from its sources")
+      return
+    }
+    let deadline = running.startedAt + Int64(running.spec.timeoutSeconds * 1000)
+    let status = running.process.waitForExit(deadline: deadline)
+    if status == nil { running.process.stop() }
+    children.removeBackground(running.process.pid)
+    log?.command(
+      running.spec, outputs: [running.process.outputTail(bytes: 64 * 1024)],
+      outcome: status.map { "exit \($0)" } ?? "timed out",
+      durationMilliseconds: monotonicMilliseconds() - running.startedAt)
+    try? FileIO.removeTree(running.process.logPath)
   }
 }
 

@@ -31,19 +31,25 @@ public final class BackgroundProcess {
     return stopped || waitpid(pid, &status, WNOHANG) == pid
   }
 
+  /// Waits for the child to exit, until `deadline` (monotonic
+  /// milliseconds): its exit status (128 + the signal that killed it), or
+  /// nil if it is still running. An exited child is reaped and its group
+  /// killed, so nothing it left behind outlives it.
+  public func waitForExit(deadline: Int64) -> Int32? {
+    guard !stopped, let status = Spawn.reap(pid, deadline: deadline) else { return nil }
+    stopped = true
+    kill(-pid, SIGKILL)
+    return Spawn.exitStatus(status)
+  }
+
   /// SIGTERM to the group, SIGKILL after `grace`, then reap.
   public func stop(graceSeconds: Double = 3) {
     guard !stopped else { return }
     stopped = true
     kill(-pid, SIGTERM)
-    let deadline = monotonicMilliseconds() + Int64(graceSeconds * 1000)
-    var status: Int32 = 0
-    while monotonicMilliseconds() < deadline {
-      if waitpid(pid, &status, WNOHANG) != 0 { break }
-      usleep(20_000)
-    }
+    let exited = Spawn.reap(pid, deadline: monotonicMilliseconds() + Int64(graceSeconds * 1000)) != nil
     kill(-pid, SIGKILL)
-    _ = waitpid(pid, &status, 0)
+    if !exited { _ = Spawn.reap(pid, deadline: .max) }
   }
 
   public func outputTail(bytes: Int = 4000) -> String {

@@ -1,4 +1,5 @@
 import A0Core
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -116,5 +117,42 @@ public final class HomeLock: @unchecked Sendable {
       let groups = info["child_process_groups"]?.arrayValue
     else { return [] }
     return groups.compactMap { $0.intValue.map { Int32(truncatingIfNeeded: $0) } }
+  }
+}
+
+/// The process groups a lock holder's children run in, kept in its lock
+/// file so that recovery after a crash can stop what it started: the one
+/// command it waits for and any it runs in the background meanwhile.
+public final class ChildGroupRecord: Sendable {
+  private let lock: HomeLock?
+  private let command: String
+  private let groups = Mutex<(waitedFor: Int32?, background: [Int32])>((nil, []))
+
+  public init(lock: HomeLock?, command: String) {
+    self.lock = lock
+    self.command = command
+  }
+
+  /// The group of the command being waited for, or nil once it is done.
+  public func setWaitedFor(_ group: Int32?) {
+    update { $0.waitedFor = group }
+  }
+
+  public func addBackground(_ group: Int32) {
+    update { $0.background.append(group) }
+  }
+
+  public func removeBackground(_ group: Int32) {
+    update { $0.background.removeAll { $0 == group } }
+  }
+
+  private func update(_ change: (inout (waitedFor: Int32?, background: [Int32])) -> Void) {
+    groups.withLock { current in
+      let before = current
+      change(&current)
+      guard current != before else { return }
+      let running = current.background + (current.waitedFor.map { [$0] } ?? [])
+      lock?.writeHolder(command: command, children: running)
+    }
   }
 }

@@ -186,31 +186,27 @@ public struct ProcessRunner: CommandRunning {
     if outputPipe[0] >= 0 { close(outputPipe[0]) }
     if errorPipe[0] >= 0 { close(errorPipe[0]) }
 
-    var status: Int32 = 0
+    // Reaped when it exits; at the deadline SIGTERM, and SIGKILL 2 s later.
+    var status: Int32
     while true {
-      let now = monotonicMilliseconds()
-      if now >= deadline && termSentAt == nil {
+      if let reaped = Spawn.reap(pid, deadline: termSentAt.map { $0 + 2000 } ?? deadline) {
+        status = reaped
+        break
+      }
+      if termSentAt == nil {
         timedOut = true
         kill(-pid, SIGTERM)
-        termSentAt = now
+        termSentAt = monotonicMilliseconds()
+      } else {
+        kill(-pid, SIGKILL)
+        status = Spawn.reap(pid, deadline: .max) ?? 0
+        break
       }
-      if let sent = termSentAt, now >= sent + 2000 { kill(-pid, SIGKILL) }
-      let result = waitpid(pid, &status, WNOHANG)
-      if result == pid { break }
-      if result < 0 && errno != EINTR { break }
-      usleep(10_000)
     }
     if killGroupOnExit || timedOut { kill(-pid, SIGKILL) }
-    let exitStatus: Int32
-    var signal: Int32?
-    if status & 0x7F == 0 {
-      exitStatus = (status >> 8) & 0xFF
-    } else {
-      signal = status & 0x7F
-      exitStatus = 128 + (status & 0x7F)
-    }
     return ProcessResult(
-      status: exitStatus, signal: signal, timedOut: timedOut, interrupted: interrupted,
+      status: Spawn.exitStatus(status), signal: Spawn.terminatingSignal(status), timedOut: timedOut,
+      interrupted: interrupted,
       stdout: Array(collector.stdout.suffix(command.outputLimit)),
       stderr: Array(collector.stderr.suffix(command.outputLimit)),
       durationMilliseconds: monotonicMilliseconds() - started)

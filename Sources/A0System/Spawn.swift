@@ -51,4 +51,32 @@ enum Spawn {
     }
     return pid
   }
+
+  /// A wait status as a shell reports it: the exit code, or 128 + the
+  /// signal that ended the process.
+  static func exitStatus(_ waitStatus: Int32) -> Int32 {
+    terminatingSignal(waitStatus).map { 128 + $0 } ?? (waitStatus >> 8) & 0xFF
+  }
+
+  static func terminatingSignal(_ waitStatus: Int32) -> Int32? {
+    waitStatus & 0x7F == 0 ? nil : waitStatus & 0x7F
+  }
+
+  /// Waits for `pid` to exit and reaps it; its wait status, or nil if it is
+  /// still running at `deadline` (monotonic milliseconds). A child is
+  /// reapable a few microseconds after its output closes, so the first
+  /// checks come fast and the pause grows to 10 ms only for a slow exit.
+  static func reap(_ pid: pid_t, deadline: Int64) -> Int32? {
+    var status: Int32 = 0
+    var pause: useconds_t = 100
+    while true {
+      let result = waitpid(pid, &status, WNOHANG)
+      if result == pid { return status }
+      if result < 0 && errno != EINTR { return 0 }
+      let now = monotonicMilliseconds()
+      if now >= deadline { return nil }
+      usleep(useconds_t(min(Int64(pause), min(deadline - now, 10_000) * 1000)))
+      pause = min(pause * 2, 10_000)
+    }
+  }
 }

@@ -50,7 +50,6 @@ struct HostileTreeTests {
 
   @Test("a health endpoint that answers with garbage, lying lengths or only slowly is not healthy")
   func garbageHealth() throws {
-    let scratch = ScratchDirectory()
     let port = try SilentListener.freePort()
     let server = try RunningProcess.python(
       """

@@ -23,4 +23,22 @@ struct HomeLockTests {
     first.release()
     #expect(HomeLock.tryAcquire(path: path, command: "a0 fourth") != nil)
   }
+
+  @Test("the lock file names every running child group: the one waited for and those in the background")
+  func childGroups() throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/lock"
+    let lock = try HomeLock.acquire(path: path, command: "a0 begin-staging", waitSeconds: 0, clock: SystemClock())
+    defer { lock.release() }
+    let record = ChildGroupRecord(lock: lock, command: "a0 begin-staging")
+    #expect(HomeLock.recordedChildren(path: path).isEmpty)
+    record.addBackground(4101)
+    record.setWaitedFor(4202)
+    #expect(Set(HomeLock.recordedChildren(path: path)) == [4101, 4202])
+    record.setWaitedFor(nil)
+    #expect(HomeLock.recordedChildren(path: path) == [4101])
+    record.removeBackground(4101)
+    #expect(HomeLock.recordedChildren(path: path).isEmpty)
+    #expect(HomeLock.holderDescription(path: path).contains("a0 begin-staging"))
+  }
 }
