@@ -28,7 +28,8 @@ struct HomeLockTests {
   func childGroups() throws {
     let scratch = ScratchDirectory()
     let path = scratch.path + "/lock"
-    let lock = try HomeLock.acquire(path: path, command: "a0 begin-staging", waitSeconds: 0, clock: SystemClock())
+    let lock = try HomeLock.acquire(
+      path: path, command: "a0 begin-staging", waitSeconds: 0, clock: SystemClock())
     defer { lock.release() }
     let record = ChildGroupRecord(lock: lock, command: "a0 begin-staging")
     #expect(HomeLock.recordedChildren(path: path).isEmpty)
