@@ -75,7 +75,8 @@ enum Spawn {
       if result < 0 && errno != EINTR { return 0 }
       let now = monotonicMilliseconds()
       if now >= deadline { return nil }
-      usleep(useconds_t(min(Int64(pause), min(deadline - now, 10_000) * 1000)))
+      // In milliseconds first: `deadline` may be .max.
+      usleep(useconds_t(min(Int64(pause), min(deadline - now, 10) * 1000)))
       pause = min(pause * 2, 10_000)
     }
   }
