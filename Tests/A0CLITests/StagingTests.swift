@@ -44,6 +44,24 @@ struct StagingTests {
       CommandLineSpec(
         ["git", "-C", artifact.appPath, "rev-parse", "--abbrev-ref", "HEAD"], timeoutSeconds: 10))
     #expect(branch.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "release/v1.0.0")
+    // The bytecode pass wrote what the import system reads for the release's
+    // own sources: this interpreter's magic number, and the source's mtime and size.
+    #expect(TestHome.read(artifact.buildPath + "/build.log").contains("0 files did not compile"))
+    let bytecode = try ProcessRunner().run(
+      CommandLineSpec(
+        [
+          artifact.appPath + "/.venv/bin/python", "-I", "-c",
+          """
+          import importlib.util, os, struct, sys
+          source = sys.argv[1]
+          header = open(importlib.util.cache_from_source(source), "rb").read(16)
+          stats = os.stat(source)
+          print(header[:4] == importlib.util.MAGIC_NUMBER
+                and struct.unpack("<III", header[4:]) == (0, int(stats.st_mtime), stats.st_size))
+          """, artifact.appPath + "/app.py",
+        ], timeoutSeconds: 30))
+    #expect(
+      bytecode.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "True", "\(bytecode.stderrText)")
 
     let script = #"""
       cd "$1" && find . \( -path ./.git -o -path ./.venv -o -name __pycache__ \) -prune -o \( -type f -o -type l \) -print0 \
