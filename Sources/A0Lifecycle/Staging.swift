@@ -715,7 +715,9 @@ public final class Stager {
   }
 
   /// Best effort: compile errors are logged, and validation's import check
-  /// reports them. Symlinked directories (user data) are never entered.
+  /// reports them. Symlinked directories (user data) are never entered,
+  /// and nothing is written through a `__pycache__` that is a link (the
+  /// tree hash skips it, and it could lead into the user data).
   /// With `-I -S` the base interpreter the venv is made from writes the
   /// same bytecode as the venv's, so the pass needs no venv yet.
   /// The script calls the functions `py_compile.compile` is made of, from
@@ -751,6 +753,11 @@ public final class Stager {
       for directory, dirs, files in os.walk(root):
           dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(directory, d))
                      and not (directory == root and d in (".git", ".venv"))]
+          cache = os.path.join(directory, "__pycache__")
+          if os.path.islink(cache) or (os.path.lexists(cache) and not os.path.isdir(cache)):
+              errors += 1
+              print("%s is not a directory of the release: nothing is compiled beside it" % cache, file=sys.stderr)
+              continue
           for name in files:
               path = os.path.join(directory, name)
               if name.endswith(".py") and not os.path.islink(path):

@@ -48,6 +48,42 @@ struct HostileTreeTests {
       try A0Binary.run(["list-artifacts", "--home", paths.root, "--json"]).json?["data"]?["artifacts"] == [])
   }
 
+  @Test("a __pycache__ that links into the user data is never written through by the bytecode pass")
+  func linkedBytecodeCache() throws {
+    let scratch = ScratchDirectory()
+    let upstream = try UpstreamFixture(in: scratch.path, tags: ["v1.0"])
+    try upstream.commit(tag: "v2.0") { work in
+      try FileManager.default.createDirectory(atPath: work + "/data", withIntermediateDirectories: true)
+      try "".write(toFile: work + "/data/.gitkeep", atomically: false, encoding: .utf8)
+      try FileManager.default.createDirectory(atPath: work + "/pkg", withIntermediateDirectories: true)
+      try "VALUE = 1\n".write(toFile: work + "/pkg/mod.py", atomically: false, encoding: .utf8)
+      try "VALUE = 2\n".write(toFile: work + "/top.py", atomically: false, encoding: .utf8)
+      try FileManager.default.createSymbolicLink(
+        atPath: work + "/pkg/__pycache__", withDestinationPath: "../data")
+    }
+    let paths = try TestHome.initialise(in: scratch.path, upstream: upstream.bare, name: "app")
+    try TestHome.configure(
+      paths,
+      [
+        "python.interpreter": "\"python3\"", "python.installer": "\"none\"",
+        "data.linked_paths": "[\"data/\"]",
+      ])
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try SampleApp.approve(paths, "v2.0")
+    let result = try SampleApp.agent(paths, ["begin-staging", "v2.0"])
+    #expect(result.status == 0, "\(result.stdout)")
+    let artifact = try #require(try Artifacts.find(paths, version: "v2.0"))
+    #expect(FileIO.readLink(artifact.appPath + "/data") == "../../../shared/data")
+    let shared = try FileIO.listDirectory(paths.shared + "/data")
+    #expect(!shared.contains { $0.hasSuffix(".pyc") }, "bytecode written into the user data: \(shared)")
+    let log = TestHome.read(artifact.buildPath + "/build.log")
+    #expect(log.contains("pkg/__pycache__ is not a directory of the release"), "\(log)")
+    #expect(log.contains("1 files did not compile"))
+    // The rest of the release is still compiled.
+    #expect(
+      try FileIO.listDirectory(artifact.appPath + "/__pycache__").contains { $0.hasPrefix("top.") })
+  }
+
   @Test("a health endpoint that answers with garbage, lying lengths or only slowly is not healthy")
   func garbageHealth() throws {
     let port = try SilentListener.freePort()
