@@ -755,7 +755,7 @@ public final class Stager {
                      and not (directory == root and d in (".git", ".venv"))]
           cache = os.path.join(directory, "__pycache__")
           if os.path.islink(cache) or (os.path.lexists(cache) and not os.path.isdir(cache)):
-              errors += 1
+              errors += sum(1 for name in files if name.endswith(".py"))
               print("%s is not a directory of the release: nothing is compiled beside it" % cache, file=sys.stderr)
               continue
           for name in files:
