@@ -32,8 +32,9 @@ public struct A0Command: ParsableCommand {
 /// exit-code table, in JSON too when `--json` was asked for.
 public enum A0Main {
   public static func main() {
-    let arguments = Array(CommandLine.arguments.dropFirst())
+    var arguments = Array(CommandLine.arguments.dropFirst())
     do {
+      arguments = try HomePin.apply(arguments)
       if let settings = Status.pollSettings(arguments) {
         try Runner.run("status", settings, Status.report)
         return
@@ -42,6 +43,9 @@ public enum A0Main {
       try command.run()
     } catch let exit as ExitCode {
       A0Command.exit(withError: exit)
+    } catch let error as A0Error {
+      Runner.report(error, command: "a0", json: arguments.contains("--json"))
+      A0Command.exit(withError: ExitCode(error.kind.exitCode))
     } catch {
       let code = A0Command.exitCode(for: error)
       if code != .success && arguments.contains("--json") {

@@ -23,7 +23,7 @@ struct CheckUpdates: ParsableCommand {
   func run() throws {
     try Runner.run("check-updates", global) { context in
       let machine = try context.openForReading("check-updates")
-      let (releases, ignored) = try Upstream(config: machine.config).releases()
+      let (releases, ignored) = try Upstream(config: machine.config, runner: machine.runner()).releases()
       let production = ProductionInfo.read(machine.paths)
       let current = production.flatMap { Version(tag: $0.version) }
       let newer = releases.filter { release in

@@ -12,6 +12,16 @@ struct CommandContext {
   let options: GlobalSettings
   let clock: any Clock = SystemClock()
   let terminal: any Terminal = ProcessTerminal()
+  /// `--key` and `--signature`, read before any home is opened or locked.
+  let offer: ProofOffer
+
+  init(options: GlobalSettings) throws(A0Error) {
+    self.options = options
+    let directory = FileIO.currentDirectory()
+    offer = try ProofOffer.read(
+      keyFile: options.key.map { HomePaths.absolutePath($0, relativeTo: directory) },
+      signatureFile: options.signature.map { HomePaths.absolutePath($0, relativeTo: directory) })
+  }
 
   var environment: [String: String] {
     var result: [String: String] = [:]
@@ -49,11 +59,6 @@ struct CommandContext {
   func proof(_ machine: Machine) -> HumanProof {
     HumanProof(
       config: machine.config, paths: machine.paths, terminal: terminal, isJSON: options.json,
-      offer: ProofOffer(keyFile: options.key.map(absolute), signatureFile: options.signature.map(absolute)),
-      identity: LoginIdentity.current)
-  }
-
-  func absolute(_ path: String) -> String {
-    HomePaths.absolutePath(path, relativeTo: FileIO.currentDirectory())
+      offer: offer, identity: LoginIdentity.current, signatures: SSHSignatures(runner: machine.runner()))
   }
 }

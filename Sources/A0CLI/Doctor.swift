@@ -3,6 +3,10 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 struct DoctorCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "doctor",
@@ -21,12 +25,23 @@ struct DoctorCommand: ParsableCommand {
   @Option(help: "The Unix user the agent runs as.")
   var agentUser: String?
 
+  @Option(
+    help:
+      "What `sudo -l -U AGENT` prints, saved to a file (- for stdin); read by doctor itself when it runs as root."
+  )
+  var sudoRules: String?
+
   func run() throws {
     try Runner.run("doctor", global) { context in
-      let machine = try context.openForReading("doctor")
+      // Not `openForReading`: doctor reports an untrusted home instead of refusing it, and changes nothing.
+      let found = try HomePaths.locate(
+        explicit: context.options.home, environment: context.environment,
+        workingDirectory: FileIO.currentDirectory())
+      let paths = HomePaths(root: FileIO.realPath(found.root) ?? found.root)
+      let config = try ConfigLoader.load(path: paths.config)
       let binary = FileIO.readLink("/proc/self/exe") ?? CommandLine.arguments[0]
       let report = try Doctor.examine(
-        paths: machine.paths, config: machine.config, agentUser: agentUser, binary: binary)
+        paths: paths, config: config, agentUser: agentUser, binary: binary, sudoRules: try readSudoRules())
       guard report.isSecure else {
         throw A0Error(
           .operationFailed, "the secure deployment is not in place",
@@ -36,6 +51,24 @@ struct DoctorCommand: ParsableCommand {
       }
       return DoctorOutput(report: report)
     }
+  }
+
+  /// The agent's sudo rules: from `--sudo-rules`, else from sudo itself
+  /// (only root may list another user's rules); nil when unknown.
+  func readSudoRules() throws(A0Error) -> String? {
+    if let sudoRules {
+      let bytes =
+        sudoRules == "-"
+        ? try FileIO.readAll(descriptor: 0, path: "stdin")
+        : try FileIO.readRegularFile(sudoRules, limit: 1 << 20)
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    guard let agentUser, geteuid() == 0 else { return nil }
+    let tools = ChildEnvironment()
+    guard tools.find("sudo") != nil else { return "" }  // no sudo: no rule can lend the agent a0's user
+    let listed = try ProcessRunner(environment: tools).run(
+      CommandLineSpec(["sudo", "-n", "-l", "-U", agentUser], timeoutSeconds: 30))
+    return listed.succeeded ? listed.stdoutText : nil
   }
 }
 

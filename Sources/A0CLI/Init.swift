@@ -33,10 +33,16 @@ struct Init: ParsableCommand {
         global.home ?? context.environment["A0_HOME"] ?? FileIO.currentDirectory(),
         relativeTo: FileIO.currentDirectory())
       let adoptPath = adopt.map { HomePaths.absolutePath($0, relativeTo: FileIO.currentDirectory()) }
-      if let adoptPath { _ = try Adoption.inspect(path: adoptPath) }
+      // The tools the initialising user finds now are the tools a0 uses from now on.
+      let tools = (context.environment["PATH"] ?? "").split(separator: ":").map(String.init).filter {
+        $0.hasPrefix("/")
+      }
+      if let adoptPath {
+        _ = try Adoption.inspect(path: adoptPath, tools: ChildEnvironment(searchPath: tools))
+      }
       let result = try HomeInitializer.initialize(
         root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())",
-        clock: context.clock)
+        clock: context.clock, toolsPath: tools.isEmpty ? nil : tools)
       var adopted: Adoption.Result?
       if let adoptPath {
         do {

@@ -68,8 +68,8 @@ enum Runner {
   static func run(
     _ command: String, _ options: GlobalSettings, _ body: (CommandContext) throws -> any CommandOutput
   ) throws {
-    let context = CommandContext(options: options)
     do {
+      let context = try CommandContext(options: options)
       let output = try body(context)
       if options.json {
         let envelope: JSONValue = ["status": "success", "command": .string(command), "data": output.json]

@@ -40,7 +40,8 @@ struct RequestUpgrade: ParsableCommand {
         action: "Request \(target)", word: target.tag
       ) {}
       let outcome = try UpgradeRequests.request(
-        machine, upstream: Upstream(config: machine.config), version: target, reason: reason,
+        machine, upstream: Upstream(config: machine.config, runner: machine.runner()), version: target,
+        reason: reason,
         allowPrerelease: allowPrerelease, forceCheck: forceCheck, caller: caller)
       return RequestOutput(outcome: outcome)
     }

@@ -62,6 +62,11 @@ public struct Config: Equatable, Sendable {
   public struct Agent: Equatable, Sendable {
     public var name: String
   }
+  public struct Tools: Equatable, Sendable {
+    /// Absolute directories where a0 finds git, ssh-keygen, curl, uv, pip
+    /// and the interpreter; nil: the sbin and bin directories of /usr/local, /usr and /.
+    public var path: [String]?
+  }
 
   public var upstream: Upstream
   public var production: Production
@@ -72,6 +77,7 @@ public struct Config: Equatable, Sendable {
   public var retention: Retention
   public var humans: Humans
   public var agent: Agent
+  public var tools = Tools(path: nil)
 
   /// The Agent Zero defaults `a0 init` writes.
   public static func defaults(upstream url: String, link: String) -> Config {
@@ -169,7 +175,12 @@ public struct Config: Equatable, Sendable {
 
       [agent]
       name = \(string(agent.name))
+      \(tools.path.map { """
 
+        [tools]
+        path = \(string($0.joined(separator: ":")))   # where a0 finds git, ssh-keygen, uv, pip and the interpreter; never the caller's PATH
+
+        """ } ?? "")
       """
   }
 }
@@ -215,7 +226,7 @@ public enum ConfigRules {
     guard !url.isEmpty, url.utf8.count <= 2048, !url.hasPrefix("-"),
       !url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == " " })
     else { return false }
-    for scheme in ["https://", "http://", "ssh://", "git://", "file://"]
+    for scheme in ["https://", "ssh://", "file://"]
     where url.lowercased().hasPrefix(scheme) {
       return url.utf8.count > scheme.utf8.count
     }
@@ -226,6 +237,15 @@ public enum ConfigRules {
       return !host.isEmpty && !host.contains("/") && url.index(after: colon) < url.endIndex
     }
     return false
+  }
+
+  /// A tool search path: `:`-separated absolute directories.
+  public static func toolDirectories(_ text: String) -> [String]? {
+    let entries = text.split(separator: ":", omittingEmptySubsequences: true).map(String.init)
+    guard !entries.isEmpty, entries.allSatisfy({ $0.hasPrefix("/") && !$0.contains("\0") }) else {
+      return nil
+    }
+    return entries
   }
 
   /// A linked data path: relative, inside the release, `/`-terminated for directories.

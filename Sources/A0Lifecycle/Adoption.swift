@@ -17,9 +17,11 @@ public enum Adoption {
 
   /// Checks PATH can be adopted before anything changes: a clean checkout at
   /// a release tag, with a venv.
-  public static func inspect(path: String) throws(A0Error) -> (version: Version, commit: String) {
+  public static func inspect(path: String, tools: ChildEnvironment) throws(A0Error)
+    -> (version: Version, commit: String)
+  {
     let git = Git.environment
-    let runner = ProcessRunner()
+    let runner = ProcessRunner(environment: tools)
     guard FileIO.isDirectory(path + "/.git") else {
       throw A0Error(
         .badInput, "\(path) is not a git checkout", next: "Adopt the directory you cloned the app into")
@@ -32,7 +34,8 @@ public enum Adoption {
     }
     let changes = try runner.run(
       CommandLineSpec(
-        ["git", "-C", path, "status", "--porcelain", "--untracked-files=no"], environment: git,
+        ["git"] + Git.safetyOptions + ["-C", path, "status", "--porcelain", "--untracked-files=no"],
+        environment: git,
         timeoutSeconds: 60))
     guard changes.succeeded else {
       throw A0Error(.badInput, "git cannot read \(path)", why: changes.tail(lines: 3))
@@ -46,7 +49,8 @@ public enum Adoption {
     }
     let tag = try runner.run(
       CommandLineSpec(
-        ["git", "-C", path, "describe", "--tags", "--exact-match", "HEAD"], environment: git,
+        ["git"] + Git.safetyOptions + ["-C", path, "describe", "--tags", "--exact-match", "HEAD"],
+        environment: git,
         timeoutSeconds: 60))
     guard tag.succeeded, let version = Version(tag: tag.stdoutText.trimmingWhitespace) else {
       throw A0Error(
@@ -54,7 +58,9 @@ public enum Adoption {
         next: "Check out the release it runs (`git -C \(path) checkout vX.Y`) and adopt again")
     }
     let head = try runner.run(
-      CommandLineSpec(["git", "-C", path, "rev-parse", "HEAD"], environment: git, timeoutSeconds: 60))
+      CommandLineSpec(
+        ["git"] + Git.safetyOptions + ["-C", path, "rev-parse", "HEAD"], environment: git, timeoutSeconds: 60)
+    )
     return (version, head.stdoutText.trimmingWhitespace)
   }
 
@@ -62,7 +68,7 @@ public enum Adoption {
   /// the data back, writes the manifest, publishes the artifact, points
   /// production at it, and records it as production and known-good.
   public static func adopt(_ machine: Machine, path: String, caller: Caller) throws(A0Error) -> Result {
-    let (version, commit) = try inspect(path: path)
+    let (version, commit) = try inspect(path: path, tools: machine.children)
     let paths = machine.paths
     let buildID = Stager.newOperationID(at: machine.clock.now())
     let build = Artifacts.buildPath(paths, buildID)

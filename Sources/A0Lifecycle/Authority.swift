@@ -1,19 +1,48 @@
 import A0Core
 import A0System
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// How the caller offered to prove it is a human for this command.
 public struct ProofOffer: Sendable {
   /// `--key FILE`: a0 signs the payload itself.
   public var keyFile: String?
-  /// `--signature FILE`: a signature made elsewhere.
-  public var signatureFile: String?
+  /// The text of `--signature FILE`, a signature made elsewhere.
+  public var signature: String?
 
-  public init(keyFile: String? = nil, signatureFile: String? = nil) {
+  /// The largest signature file a0 reads (an ssh signature is under 1 KiB).
+  public static let signatureLimit = 64 * 1024
+
+  public init(keyFile: String? = nil, signature: String? = nil) {
     self.keyFile = keyFile
-    self.signatureFile = signatureFile
+    self.signature = signature
   }
 
-  public var isPresent: Bool { keyFile != nil || signatureFile != nil }
+  /// Reads what the caller named, before the home's lock is taken: the
+  /// signature must be a regular file of at most `signatureLimit` bytes,
+  /// the key a regular file, so that neither a FIFO nor a device can stall
+  /// a0 while it holds the lock (exit 65 at once instead).
+  public static func read(keyFile: String?, signatureFile: String?) throws(A0Error) -> ProofOffer {
+    if let keyFile {
+      var info = stat()
+      guard stat(keyFile, &info) == 0 else {
+        throw A0Error(
+          .badInput, "the key file \(keyFile) does not exist", next: "Pass --key with your signing key")
+      }
+      guard info.st_mode & S_IFMT == S_IFREG else {
+        throw A0Error(
+          .badInput, "the key file \(keyFile) is not a regular file", next: "Pass the key file itself")
+      }
+    }
+    let signature = try signatureFile.map { file throws(A0Error) in
+      String(decoding: try FileIO.readRegularFile(file, limit: signatureLimit), as: UTF8.self)
+    }
+    return ProofOffer(keyFile: keyFile, signature: signature)
+  }
+
+  public var isPresent: Bool { keyFile != nil || signature != nil }
 }
 
 /// Who the caller turned out to be.
@@ -36,7 +65,7 @@ public struct HumanProof {
 
   public init(
     config: Config, paths: HomePaths, terminal: any Terminal, isJSON: Bool, offer: ProofOffer = ProofOffer(),
-    identity: @escaping () -> String, signatures: SSHSignatures = SSHSignatures()
+    identity: @escaping () -> String, signatures: SSHSignatures
   ) {
     self.config = config
     self.paths = paths
@@ -50,10 +79,7 @@ public struct HumanProof {
   /// Whether a tty prompt may be shown: `tty` mode, both ends terminals, no `--json`.
   public var canPrompt: Bool { config.humans.proof == .tty && terminal.isInteractive && !isJSON }
 
-  public var allowedSignersPath: String {
-    config.humans.allowedSigners.hasPrefix("/")
-      ? config.humans.allowedSigners : paths.billy + "/" + config.humans.allowedSigners
-  }
+  public var allowedSignersPath: String { paths.allowedSigners(config) }
 
   /// Refuses signing options in `tty` mode, where they would prove nothing.
   public func checkOfferFitsMode() throws(A0Error) {
@@ -83,11 +109,8 @@ public struct HumanProof {
       return .human(identity: who, evidence: ["mode": "tty", "login": .string(who)])
     case .sshSignature:
       let signature: String
-      if let file = offer.signatureFile {
-        guard let bytes = try FileIO.read(file) else {
-          throw A0Error(.badInput, "the signature file \(file) does not exist")
-        }
-        signature = String(decoding: bytes, as: UTF8.self)
+      if let offered = offer.signature {
+        signature = offered
       } else if let key = offer.keyFile {
         signature = try signatures.sign(payload, keyFile: key)
       } else {

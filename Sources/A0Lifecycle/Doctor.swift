@@ -55,27 +55,39 @@ public enum Doctor {
     }
   }
 
-  public static func examine(paths: HomePaths, config: Config, agentUser: String?, binary: String)
-    throws(A0Error)
-    -> Report
-  {
-    let signers =
-      config.humans.allowedSigners.hasPrefix("/")
-      ? config.humans.allowedSigners : paths.billy + "/" + config.humans.allowedSigners
-    let watched = [
-      paths.billy, paths.config, paths.state, paths.journal, paths.lock, paths.approvals, paths.builds,
-      paths.artifacts, paths.shared, signers, binary,
-    ].filter { FileIO.exists($0) }
+  /// Judged for the home's owner (the user of `.billy/`), whoever runs it,
+  /// so root can check a home it would not itself act on. `sudoRules`:
+  /// what `sudo -l -U AGENT` printed, when it could be read.
+  public static func examine(
+    paths: HomePaths, config: Config, agentUser: String?, binary: String, sudoRules: String? = nil
+  ) throws(A0Error) -> Report {
+    let signers = paths.allowedSigners(config)
+    let watched =
+      ([paths.root, paths.billy, signers, binary] + paths.controlFiles + paths.controlDirectories
+      + (config.tools.path ?? ChildEnvironment.safeSearchPath)).filter { FileIO.exists($0) }
+    var info = stat()
+    let owner = stat(paths.billy, &info) == 0 ? info.st_uid : geteuid()
+    let ownerName = getpwuid(owner).map { String(cString: $0.pointee.pw_name) } ?? "uid\(owner)"
     var accounts: [Account] = []
-    let currentName = LoginIdentity.current()
-    if let current = Account.named(currentName) { accounts.append(current) }
+    if let account = Account.named(ownerName) { accounts.append(account) }
     var problems: [String] = []
+    let untrusted =
+      HomeTrust.violations(paths, user: owner)
+      + (config.humans.proof == .sshSignature ? HomeTrust.signerViolations(paths, config, user: owner) : [])
+    problems += untrusted.map { "a0 does not trust \($0.path): \($0.rule)" }
+    if let sudoRules {
+      problems += SudoRules(parsing: sudoRules).problems(owner: ownerName, binary: binary, home: paths.root)
+    } else if agentUser != nil {
+      problems.append(
+        "the agent's sudo rules could not be read: run doctor as root, or pass --sudo-rules FILE with "
+          + "what `sudo -l -U AGENT` prints")
+    }
     if let agentUser {
       guard let agent = Account.named(agentUser) else {
         throw A0Error(
           .badInput, "there is no user \(agentUser)", next: "Pass the Unix user the agent runs as")
       }
-      if agent.name != currentName { accounts.append(agent) }
+      if agent.name != ownerName { accounts.append(agent) }
     } else {
       problems.append("the agent's Unix user is unknown: pass --agent-user NAME to check what it can write")
     }
@@ -93,7 +105,7 @@ public enum Doctor {
     } else if !FileIO.exists(signers) {
       problems.append("humans.allowed_signers (\(signers)) does not exist")
     }
-    if let agentUser, agentUser == currentName {
+    if let agentUser, agentUser == ownerName {
       problems.append("a0 runs as the agent's own user \(agentUser); run it as a dedicated user through sudo")
     }
     return Report(

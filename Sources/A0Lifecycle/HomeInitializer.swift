@@ -9,7 +9,9 @@ import A0System
 /// `.billy/` and appears by one rename, so a crash never leaves a
 /// half-initialised home.
 public enum HomeInitializer {
-  public static let subdirectories = ["approvals", "builds", "artifacts", "reports", "shared", "snapshots"]
+  public static let subdirectories = [
+    "approvals", "builds", "artifacts", "reports", "shared", "snapshots", "home",
+  ]
 
   public struct Result: Sendable {
     public let paths: HomePaths
@@ -18,12 +20,13 @@ public enum HomeInitializer {
   }
 
   public static func initialize(
-    root: String, upstream: String, link: String, actor: String, clock: any Clock
+    root: String, upstream: String, link: String, actor: String, clock: any Clock, toolsPath: [String]? = nil
   ) throws(A0Error) -> Result {
     guard ConfigRules.isValidUpstreamURL(upstream) else {
       throw A0Error(
         .badInput, "\"\(upstream)\" is not an upstream a0 accepts",
-        why: "use an https://, http://, ssh://, git://, file:// URL, user@host:path or an absolute path",
+        why:
+          "use an https://, ssh://, file:// URL, user@host:path or an absolute path (git runs no other transport)",
         next: "Run `a0 init --upstream https://github.com/agent0ai/agent-zero.git`")
     }
     guard ConfigRules.isValidLinkName(link) else {
@@ -39,10 +42,16 @@ public enum HomeInitializer {
         why: "\(paths.billy) exists and init never touches an existing one",
         next: "Use it as it is (`a0 status --home \(root)`), or choose another directory")
     }
-    if !FileIO.exists(root) {
-      try FileIO.makeDirectory(root)
+    let created = !FileIO.exists(root)
+    if created { try FileIO.makeDirectory(root) }
+    // A home in a directory another user may change would be refused by
+    // every later command: say so now, before anything is written.
+    if let problem = TrustedPath.ancestryViolation(FileIO.realPath(root) ?? root) {
+      if created { rmdir(root) }
+      throw HomeTrust.error(problem)
     }
-    let config = Config.defaults(upstream: upstream, link: link)
+    var config = Config.defaults(upstream: upstream, link: link)
+    config.tools.path = toolsPath
     let staging = "\(root)/.billy.init-\(getpid())"
     try FileIO.removeTree(staging)
     try FileIO.makeDirectory(staging, mode: 0o755)

@@ -22,12 +22,48 @@ public struct HomePaths: Sendable, Equatable {
   public var shared: String { billy + "/shared" }
   public var snapshots: String { billy + "/snapshots" }
   public var lastHealthCheck: String { billy + "/last_health_check.json" }
+  /// The installers' caches (`cache/uv`).
+  public var cache: String { billy + "/cache" }
+  /// Validation's scratch copies of releases.
+  public var scratch: String { billy + "/tmp" }
+  /// `HOME` of every child a0 starts, so nothing in the caller's home
+  /// (`.gitconfig`, `.curlrc`, `pip.conf`) steers them.
+  public var childHome: String { billy + "/home" }
+
+  /// The files of `.billy/` a0 acts on: each is a real file of a0's user.
+  public var controlFiles: [String] {
+    [config, state, journal, lock, versionFile, knownGood, lastHealthCheck]
+  }
+
+  /// The directories of `.billy/` a0 writes into: each is a real directory of a0's user.
+  public var controlDirectories: [String] {
+    [approvals, builds, artifacts, reports, shared, snapshots, cache, scratch, childHome]
+  }
+
+  /// Where humans.allowed_signers is: relative paths are inside `.billy/`.
+  public func allowedSigners(_ config: Config) -> String {
+    config.humans.allowedSigners.hasPrefix("/")
+      ? config.humans.allowedSigners : billy + "/" + config.humans.allowedSigners
+  }
 
   public func productionLink(_ config: Config) -> String { root + "/" + config.production.link }
 
   /// Finds the home: `--home`, else `A0_HOME`, else the nearest directory
-  /// holding `.billy/`, walking up from the working directory.
+  /// holding `.billy/`, walking up from the working directory; then checks
+  /// a0 may trust it (`HomeTrust`), before anything in it is read.
   public static func discover(explicit: String?, environment: [String: String], workingDirectory: String)
+    throws(A0Error) -> HomePaths
+  {
+    let found = try locate(explicit: explicit, environment: environment, workingDirectory: workingDirectory)
+    // The real path: no link on the way can be repointed between the check and the use.
+    let paths = HomePaths(root: FileIO.realPath(found.root) ?? found.root)
+    try HomeTrust.verify(paths)
+    return paths
+  }
+
+  /// The home `discover` would choose, not yet checked: for `a0 doctor`,
+  /// which reports what it finds instead of refusing.
+  public static func locate(explicit: String?, environment: [String: String], workingDirectory: String)
     throws(A0Error) -> HomePaths
   {
     if let chosen = explicit ?? environment["A0_HOME"].flatMap({ $0.isEmpty ? nil : $0 }) {

@@ -13,6 +13,9 @@ public final class Machine {
   public let journal: Journal
   public let store: StateStore
   public let clock: any Clock
+  /// What every child process of this home is given: the home's tool
+  /// search path, its own HOME, the caller's network settings only.
+  public let children: ChildEnvironment
   public internal(set) var state: StateRecord
   /// Held for mutating commands, and by readers only while they repair.
   public private(set) var lock: HomeLock?
@@ -27,8 +30,17 @@ public final class Machine {
     self.journal = Journal(path: paths.journal)
     self.store = StateStore(path: paths.state)
     self.clock = clock
+    self.children = ChildEnvironment.forHome(
+      searchPath: config.tools.path ?? ChildEnvironment.safeSearchPath, home: paths.childHome)
     self.state = state
     self.lock = lock
+  }
+
+  /// A runner for this home's children.
+  public func runner(killGroupOnExit: Bool = true, onStart: (@Sendable (Int32?) -> Void)? = nil)
+    -> ProcessRunner
+  {
+    ProcessRunner(environment: children, killGroupOnExit: killGroupOnExit, onStart: onStart)
   }
 
   /// Opens a home for a mutating command: config (65), then the lock (4),
@@ -36,9 +48,10 @@ public final class Machine {
   public static func openForMutation(
     paths: HomePaths, command: String, waitSeconds: Double, clock: any Clock = SystemClock()
   ) throws(A0Error) -> Machine {
-    let config = try ConfigLoader.load(path: paths.config)
+    let config = try loadConfig(paths)
     let lock = try HomeLock.acquire(
       path: paths.lock, command: command, waitSeconds: waitSeconds, clock: clock)
+    try FileIO.makeDirectory(paths.childHome, mode: 0o700)
     let machine = Machine(
       paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: lock)
     try machine.recover()
@@ -51,7 +64,7 @@ public final class Machine {
   public static func openForReading(paths: HomePaths, command: String, clock: any Clock = SystemClock())
     throws(A0Error) -> Machine
   {
-    let config = try ConfigLoader.load(path: paths.config)
+    let config = try loadConfig(paths)
     let machine = Machine(
       paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: nil)
     let finding = try machine.inspect()
@@ -78,6 +91,14 @@ public final class Machine {
         why: "\(HomeLock.holderDescription(path: paths.lock)) holds the lock and will repair it",
         next: "Run the command again in a moment")
     }
+  }
+
+  /// The configuration, and the signers file it names when signatures
+  /// prove humans: both must be files a0 trusts (`HomeTrust`).
+  static func loadConfig(_ paths: HomePaths) throws(A0Error) -> Config {
+    let config = try ConfigLoader.load(path: paths.config)
+    if config.humans.proof == .sshSignature { try HomeTrust.verifySigners(paths, config) }
+    return config
   }
 
   /// Takes the lock only if it is free at once.

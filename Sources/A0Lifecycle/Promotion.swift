@@ -42,10 +42,12 @@ struct PromotionContext {
 public final class Promoter {
   let machine: Machine
   let progress: (String) -> Void
-  let restartRunner = ProcessRunner(killGroupOnExit: false)
+  /// Service commands may leave a daemon behind them on purpose.
+  let restartRunner: ProcessRunner
 
   public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
     self.machine = machine
+    self.restartRunner = machine.runner(killGroupOnExit: false)
     self.progress = progress
   }
 
@@ -257,10 +259,10 @@ public final class Promoter {
   func runService(_ command: [String], what: String, version: String) throws(A0Error) {
     let spec = CommandLineSpec(
       command,
-      environment: ProcessEnvironment.minimal(extra: [
+      environment: [
         "A0_HOME": paths.root, "A0_RELEASE_DIR": link, "A0_VERSION": version,
         "A0_PRODUCTION_LINK": config.production.link,
-      ]), workingDirectory: paths.root, timeoutSeconds: Double(config.service.restartTimeoutSeconds))
+      ], workingDirectory: paths.root, timeoutSeconds: Double(config.service.restartTimeoutSeconds))
     let result = try restartRunner.run(spec)
     try machine.record(
       eventType: "service_\(what)", actor: "system",

@@ -57,17 +57,19 @@ public final class Stager {
     self.machine = machine
     let children = ChildGroupRecord(lock: machine.lock, command: "a0 begin-staging")
     self.children = children
-    self.runner = ProcessRunner(onStart: { group in children.setWaitedFor(group) })
+    self.runner = machine.runner(onStart: { group in children.setWaitedFor(group) })
     self.progress = progress
   }
 
   var paths: HomePaths { machine.paths }
   var config: Config { machine.config }
 
-  /// The installer `auto` resolves to on this machine.
-  public static func resolveInstaller(_ configured: Config.Installer) -> Config.Installer {
+  /// The installer `auto` resolves to on this home's tool search path.
+  public static func resolveInstaller(_ configured: Config.Installer, tools: ChildEnvironment)
+    -> Config.Installer
+  {
     guard configured == .auto else { return configured }
-    return ExecutableSearch.find("uv") != nil ? .uv : .pip
+    return tools.find("uv") != nil ? .uv : .pip
   }
 
   public func plan(version: Version, approval: ApprovalRecord?, buildID: String) throws(A0Error)
@@ -78,7 +80,7 @@ public final class Stager {
       version: version.tag, url: config.upstream.url,
       commitSHA: approval?.commitSHA ?? existing?.manifest.commitSHA ?? "",
       requestID: approval?.requestID, buildPath: Artifacts.buildPath(paths, buildID),
-      installer: Self.resolveInstaller(config.python.installer).rawValue,
+      installer: Self.resolveInstaller(config.python.installer, tools: machine.children).rawValue,
       interpreter: config.python.interpreter,
       requirements: config.python.requirements, wheelhouse: config.python.wheelhouse,
       linkedPaths: config.data.linkedPaths, reusesArtifact: existing?.buildID)
@@ -419,7 +421,8 @@ public final class Stager {
         ], environment: Git.environment, timeoutSeconds: timeout), log: log, what: "git clone")
     let head = try run(
       CommandLineSpec(
-        ["git", "-C", app, "rev-parse", "--verify", "HEAD^{commit}"], environment: Git.environment,
+        ["git"] + Git.safetyOptions + ["-C", app, "rev-parse", "--verify", "HEAD^{commit}"],
+        environment: Git.environment,
         timeoutSeconds: timeout), log: log, what: "git rev-parse")
     let sha = head.stdoutText.trimmingWhitespace
     guard sha == plan.commitSHA else {
@@ -433,11 +436,13 @@ public final class Stager {
     let branch = "refs/heads/release/" + plan.version
     _ = try run(
       CommandLineSpec(
-        ["git", "-C", app, "update-ref", "--no-deref", branch, sha], environment: Git.environment,
+        ["git"] + Git.safetyOptions + ["-C", app, "update-ref", "--no-deref", branch, sha],
+        environment: Git.environment,
         timeoutSeconds: timeout), log: log, what: "git update-ref")
     _ = try run(
       CommandLineSpec(
-        ["git", "-C", app, "symbolic-ref", "HEAD", branch], environment: Git.environment,
+        ["git"] + Git.safetyOptions + ["-C", app, "symbolic-ref", "HEAD", branch],
+        environment: Git.environment,
         timeoutSeconds: timeout), log: log, what: "git symbolic-ref")
     try machine.record(
       eventType: "clone_completed", actor: "system",
@@ -447,9 +452,18 @@ public final class Stager {
       ])
   }
 
-  /// Refuses trees a release must never contain: symlinks that point
-  /// outside the tree, and names the tree hash cannot record (newlines).
+  /// Refuses trees a release must never contain: what a0 builds itself
+  /// (`.venv`, where its configuration would steer the installer and which
+  /// the tree hash does not cover), symlinks that point outside the tree,
+  /// and names the tree hash cannot record (newlines).
   func checkTree(_ app: String) throws(A0Error) {
+    if FileIO.exists(app + "/.venv") {
+      throw A0Error(
+        .integrityViolation, "the upstream tree has a .venv",
+        why: "a0 builds the release's virtualenv itself; one shipped in the release could carry "
+          + "installer configuration or code outside the tree hash",
+        next: "Do not use this version; a release must not commit .venv/")
+    }
     func walk(_ relative: String) throws(A0Error) {
       let directory = relative.isEmpty ? app : app + "/" + relative
       for name in try FileIO.listDirectory(directory) {
@@ -558,7 +572,7 @@ public final class Stager {
   func prepareDependencies(plan: StagingPlan, app: String, log: BuildLog?) throws(A0Error)
     -> PreparedDependencies
   {
-    guard let interpreter = ExecutableSearch.find(config.python.interpreter) else {
+    guard let interpreter = machine.children.find(config.python.interpreter) else {
       throw A0Error(
         .operationFailed, "the Python interpreter \(config.python.interpreter) is not installed",
         next: "Install it, or set python.interpreter in config.toml")
@@ -576,7 +590,7 @@ public final class Stager {
     let requirementFiles = try reviewRequirements(requirements, app: app, log: log)
     if !config.python.allowSourceBuilds { indexArguments += ["--only-binary", ":all:"] }
     var prepared = PreparedDependencies(
-      installer: installer, uv: installer == .uv ? ExecutableSearch.find("uv") : nil,
+      installer: installer, uv: installer == .uv ? machine.children.find("uv") : nil,
       interpreter: interpreter, venv: venv,
       requirements: requirements,
       installArguments: indexArguments + config.python.installArgs, app: app,
@@ -632,9 +646,9 @@ public final class Stager {
       guard let uv = prepared.uv else { throw A0Error(.operationFailed, "uv is not installed") }
       // No configuration file from the release or the user chooses sources
       // or options: a0's arguments are the whole install.
-      let environment = ProcessEnvironment.minimal(extra: [
-        "UV_CACHE_DIR": paths.billy + "/cache/uv", "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": venv,
-      ])
+      let environment = [
+        "UV_CACHE_DIR": paths.cache + "/uv", "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": venv,
+      ]
       _ = try run(
         CommandLineSpec(
           [
@@ -660,11 +674,11 @@ public final class Stager {
         _ = try run(
           CommandLineSpec(
             [
-              venvPython, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+              venvPython, "-m", "pip", "install", "--isolated", "--disable-pip-version-check", "--no-input",
               "--no-cache-dir",
             ]
               + prepared.installArguments + ["-r", app + "/" + requirement],
-            environment: ProcessEnvironment.minimal(extra: ["PIP_NO_INPUT": "1"]), workingDirectory: app,
+            environment: PipIsolation.environment, workingDirectory: app,
             timeoutSeconds: timeout), log: log, what: "pip install -r \(requirement)")
       }
     case .none:
@@ -771,7 +785,9 @@ public final class Stager {
     let spec = CommandLineSpec(
       [interpreter, "-I", "-S", "-c", script, app], workingDirectory: app,
       timeoutSeconds: Double(config.validation.checkTimeoutSeconds))
-    guard let process = try? BackgroundProcess(spec, logPath: buildPath + "/precompile.log") else {
+    guard
+      let process = try? BackgroundProcess(spec, in: machine.children, logPath: buildPath + "/precompile.log")
+    else {
       return nil
     }
     children.addBackground(process.pid)
@@ -794,18 +810,5 @@ public final class Stager {
       outcome: status.map { "exit \($0)" } ?? "timed out",
       durationMilliseconds: monotonicMilliseconds() - running.startedAt)
     try? FileIO.removeTree(running.process.logPath)
-  }
-}
-
-/// Finds programs on PATH, for the installers and the interpreter.
-public enum ExecutableSearch {
-  public static func find(_ name: String) -> String? {
-    if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
-    for directory in path.split(separator: ":") where !directory.isEmpty {
-      let candidate = "\(directory)/\(name)"
-      if access(candidate, X_OK) == 0, !FileIO.isDirectory(candidate) { return candidate }
-    }
-    return nil
   }
 }

@@ -194,9 +194,9 @@ public enum UpgradeRequests {
   /// hand-written file is refused), and in ssh-signature mode still
   /// carrying a signature that verifies.
   public static func usableApproval(
-    _ machine: Machine, version: String, signatures: SSHSignatures = SSHSignatures(),
-    allowedSigners: String? = nil
+    _ machine: Machine, version: String, signatures: SSHSignatures? = nil, allowedSigners: String? = nil
   ) throws(A0Error) -> ApprovalRecord {
+    let signatures = signatures ?? SSHSignatures(runner: machine.runner())
     let now = machine.clock.now()
     let candidates = try ApprovalStore(paths: machine.paths).all().records.filter {
       $0.version == version && $0.status == .approved
@@ -240,11 +240,7 @@ public enum UpgradeRequests {
           .integrityViolation, "approval \(record.requestID) carries no signature",
           next: "Approve it again with --key or --signature")
       }
-      let signers =
-        allowedSigners
-        ?? (machine.config.humans.allowedSigners.hasPrefix("/")
-          ? machine.config.humans.allowedSigners
-          : machine.paths.billy + "/" + machine.config.humans.allowedSigners)
+      let signers = allowedSigners ?? machine.paths.allowedSigners(machine.config)
       let payload = record.signingPayload(approve: true, home: machine.paths.root)
       if case .failure(let failure) = try signatures.verify(
         payload, signature: signature, allowedSigners: signers)

@@ -14,12 +14,10 @@ public struct Upstream {
   public let git: Git
   public let http: any HTTPFetching
 
-  public init(
-    config: Config, runner: any CommandRunning = ProcessRunner(), http: any HTTPFetching = HTTPClient()
-  ) {
+  public init(config: Config, runner: any CommandRunning, http: (any HTTPFetching)? = nil) {
     self.config = config
     self.git = Git(runner: runner, timeoutSeconds: Double(config.upstream.timeoutSeconds))
-    self.http = http
+    self.http = http ?? HTTPClient(runner: runner)
   }
 
   /// Every tag that is a version, newest first; other tags are counted.

@@ -60,11 +60,12 @@ public final class Validator {
   public static let reportsKept = 10
 
   let machine: Machine
-  let runner = ProcessRunner()
+  let runner: ProcessRunner
   let progress: (String) -> Void
 
   public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
     self.machine = machine
+    self.runner = machine.runner()
     self.progress = progress
   }
 
@@ -235,7 +236,7 @@ public final class Validator {
       "imports",
       CommandLineSpec(
         [python(artifact), "-I", "-c", script, artifact.appPath] + config.validation.importModules,
-        environment: ProcessEnvironment.minimal(extra: ["A0_VALIDATION": "1"]),
+        environment: ["A0_VALIDATION": "1"],
         workingDirectory: artifact.appPath,
         timeoutSeconds: Double(config.validation.importTimeoutSeconds)))
   }
@@ -248,8 +249,8 @@ public final class Validator {
     let hasPip = FileIO.exists(artifact.appPath + "/.venv/bin/pip")
     let arguments: [String]
     if hasPip {
-      arguments = [python(artifact), "-I", "-m", "pip", "check", "--disable-pip-version-check"]
-    } else if let uv = ExecutableSearch.find("uv") {
+      arguments = [python(artifact), "-I", "-m", "pip", "check", "--isolated", "--disable-pip-version-check"]
+    } else if let uv = machine.children.find("uv") {
       arguments = [uv, "pip", "check", "--python", python(artifact)]
     } else {
       return CheckResult(
@@ -260,7 +261,7 @@ public final class Validator {
       "dependencies",
       CommandLineSpec(
         arguments,
-        environment: ProcessEnvironment.minimal(extra: ["UV_CACHE_DIR": paths.billy + "/cache/uv"]),
+        environment: PipIsolation.environment.merging(["UV_CACHE_DIR": paths.cache + "/uv"]) { $1 },
         workingDirectory: artifact.appPath, timeoutSeconds: Double(config.validation.checkTimeoutSeconds)))
     if result.status == .fail && config.validation.pipCheck == .warn {
       result.status = .warn
@@ -327,7 +328,7 @@ public final class Validator {
   }
 
   func scratchDirectory(_ label: String) throws(A0Error) -> String {
-    let root = paths.billy + "/tmp"
+    let root = paths.scratch
     try FileIO.makeDirectory(root)
     let path = root + "/\(label)-\(getpid())-\(monotonicMilliseconds())"
     try FileIO.removeTree(path)
@@ -366,9 +367,9 @@ public final class Validator {
     let server = try BackgroundProcess(
       CommandLineSpec(
         command,
-        environment: ProcessEnvironment.minimal(extra: [
+        environment: [
           "A0_VALIDATION": "1", "A0_VERSION": artifact.version, "A0_RELEASE_DIR": artifact.appPath,
-        ]), workingDirectory: app, timeoutSeconds: 0), logPath: scratch + "/server.log")
+        ], workingDirectory: app, timeoutSeconds: 0), in: machine.children, logPath: scratch + "/server.log")
     defer { server.stop() }
     let url = "http://127.0.0.1:\(port)\(config.service.healthPath)"
     let outcome = HealthProbe().waitUntilHealthy(
@@ -392,11 +393,11 @@ public final class Validator {
         "custom",
         CommandLineSpec(
           command,
-          environment: ProcessEnvironment.minimal(extra: [
+          environment: [
             "A0_ARTIFACT_DIR": artifact.appPath, "A0_VENV": artifact.appPath + "/.venv",
             "A0_VERSION": artifact.version,
             "VIRTUAL_ENV": artifact.appPath + "/.venv",
-          ]), workingDirectory: artifact.appPath,
+          ], workingDirectory: artifact.appPath,
           timeoutSeconds: Double(config.validation.checkTimeoutSeconds)))
       outputs.append("$ \(command.joined(separator: " "))\n\(result.outputTail)")
       if result.status == .fail {

@@ -11,7 +11,7 @@ public final class BackgroundProcess {
   public let logPath: String
   private var stopped = false
 
-  public init(_ spec: CommandLineSpec, logPath: String) throws(A0Error) {
+  public init(_ spec: CommandLineSpec, in environment: ChildEnvironment, logPath: String) throws(A0Error) {
     self.logPath = logPath
     let logDescriptor = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard logDescriptor >= 0 else {
@@ -20,7 +20,8 @@ public final class BackgroundProcess {
     defer { close(logDescriptor) }
     let nullDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
     defer { close(nullDescriptor) }
-    pid = try Spawn.start(spec, stdin: nullDescriptor, stdout: logDescriptor, stderr: logDescriptor)
+    pid = try Spawn.start(
+      spec, in: environment, stdin: nullDescriptor, stdout: logDescriptor, stderr: logDescriptor)
   }
 
   deinit { stop() }

@@ -6,7 +6,7 @@ import TOMLKit
 /// defaults `a0 init` writes, except `upstream.url`, which has none.
 public enum ConfigLoader {
   public static func load(path: String) throws(A0Error) -> Config {
-    guard let bytes = try FileIO.read(path) else {
+    guard let bytes = try FileIO.read(path, followLinks: false) else {
       throw A0Error(
         .badInput, "the configuration \(path) is missing",
         next: "Restore it from a backup, or write one like the example in the README")
@@ -133,6 +133,7 @@ private struct TableReader {
   mutating func read() throws(A0Error) -> Config {
     let known = [
       "upstream", "production", "python", "data", "validation", "service", "retention", "humans", "agent",
+      "tools",
     ]
     for key in table.keys.sorted() where !known.contains(key) {
       throw bad(key, "is not a known table")
@@ -142,7 +143,8 @@ private struct TableReader {
     guard ConfigRules.isValidUpstreamURL(url) else {
       throw bad(
         "upstream.url",
-        "must be an https://, http://, ssh://, git://, file:// URL, user@host:path or an absolute path")
+        "must be an https://, ssh://, file:// URL, user@host:path or an absolute path (git runs no other transport)"
+      )
     }
     var config = Config.defaults(upstream: url, link: "agent-zero")
     config.upstream.githubAPI = try string(
@@ -283,6 +285,15 @@ private struct TableReader {
     config.agent.name = try string(agent, "agent", "name", default: "agent-zero")
     guard ConfigRules.isValidLinkName(config.agent.name) else {
       throw bad("agent.name", "must be a plain name (letters, digits, - _ .)")
+    }
+
+    let tools = try section("tools", keys: ["path"])
+    if tools?["path"] != nil {
+      let text = try string(tools, "tools", "path", default: nil)
+      guard let directories = ConfigRules.toolDirectories(text) else {
+        throw bad("tools.path", "must list absolute directories separated by \":\", not \"\(text)\"")
+      }
+      config.tools.path = directories
     }
     return config
   }

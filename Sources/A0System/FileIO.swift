@@ -24,15 +24,43 @@ public enum FileIO {
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
 
-  /// Reads a whole file; nil when it does not exist.
-  public static func read(_ path: String) throws(A0Error) -> [UInt8]? {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+  /// Reads a whole file; nil when it does not exist. `followLinks: false`
+  /// refuses a symlink as the last component (a0's own control files).
+  public static func read(_ path: String, followLinks: Bool = true) throws(A0Error) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
     if descriptor < 0 {
       if errno == ENOENT { return nil }
-      throw A0Error(.operationFailed, "cannot open \(path)", why: errnoText())
+      throw A0Error(
+        errno == ELOOP ? .integrityViolation : .operationFailed, "cannot open \(path)",
+        why: errno == ELOOP
+          ? "it is a symbolic link, and a0 never follows one for its own files" : errnoText())
     }
     defer { close(descriptor) }
     return try readAll(descriptor: descriptor, path: path)
+  }
+
+  /// Reads a file a caller names (a signature): it must be a regular file
+  /// of at most `limit` bytes. Opened without blocking, so a FIFO or a
+  /// device named instead is refused at once rather than waited on.
+  public static func readRegularFile(_ path: String, limit: Int) throws(A0Error) -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+    guard descriptor >= 0 else {
+      throw A0Error(.badInput, "cannot open \(path)", why: errnoText(), next: "Pass a file that exists")
+    }
+    defer { close(descriptor) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      throw A0Error(
+        .badInput, "\(path) is not a regular file", next: "Pass the file itself, not a pipe or a device")
+    }
+    guard info.st_size <= limit else {
+      throw A0Error(.badInput, "\(path) is larger than \(limit) bytes", next: "Pass the right file")
+    }
+    let bytes = try readAll(descriptor: descriptor, path: path)
+    guard bytes.count <= limit else {
+      throw A0Error(.badInput, "\(path) grew beyond \(limit) bytes while it was read")
+    }
+    return bytes
   }
 
   public static func readAll(descriptor: Int32, path: String) throws(A0Error) -> [UInt8] {

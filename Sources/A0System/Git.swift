@@ -6,24 +6,26 @@ public struct Git: Sendable {
   public let runner: any CommandRunning
   public let timeoutSeconds: Double
 
-  public init(runner: any CommandRunning = ProcessRunner(), timeoutSeconds: Double) {
+  public init(runner: any CommandRunning, timeoutSeconds: Double) {
     self.runner = runner
     self.timeoutSeconds = timeoutSeconds
   }
 
-  /// Never prompt (no terminal, no askpass).
-  public static var environment: [String: String] {
-    ProcessEnvironment.minimal(extra: [
-      "GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
-    ])
-  }
+  /// git's own variables for every run: no system or global configuration
+  /// (the caller's `~/.gitconfig` could name hooks, an askpass program or
+  /// URL rewrites), never a prompt.
+  public static let environment: [String: String] = [
+    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ASKPASS": "", "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
+  ]
 
-  /// Transports are allow-listed: `ext::` (which runs a command) and any
-  /// other exotic helper are refused whatever the URL says.
+  /// Transports are allow-listed (file, https, ssh): `ext::` (which runs a
+  /// command) and every other helper are refused whatever the URL says; no
+  /// hook, askpass program, credential helper or file-system monitor runs.
   public static let safetyOptions = [
-    "-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "protocol.http.allow=always",
-    "-c", "protocol.ssh.allow=always", "-c", "protocol.git.allow=always", "-c", "protocol.file.allow=always",
-    "-c", "credential.helper=",
+    "-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "protocol.ssh.allow=always",
+    "-c", "protocol.file.allow=always", "-c", "credential.helper=", "-c", "core.hooksPath=/dev/null",
+    "-c", "core.askPass=", "-c", "core.fsmonitor=false",
   ]
 
   /// `git ls-remote --tags -- URL`: every tag with the commit it names,

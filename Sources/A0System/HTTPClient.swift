@@ -39,7 +39,8 @@ public struct HTTPClient: HTTPFetching {
     -> HTTPResponse
   {
     var arguments = [
-      "curl", "--silent", "--show-error", "--proto", "=https", "--max-time",
+      // -q first: no ~/.curlrc, whoever's home that is.
+      "curl", "-q", "--silent", "--show-error", "--proto", "=https", "--max-time",
       String(Int(max(1, timeoutSeconds))),
       "--max-filesize", String(Self.bodyLimit), "--write-out", "\n%{http_code}",
     ]

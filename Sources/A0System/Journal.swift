@@ -93,7 +93,7 @@ public final class Journal {
   /// Calls `body` with each complete line from the last to the first, until
   /// it returns false. `tornCount` is the number of bytes after the last newline.
   private func forEachLineBackwards(_ body: ([UInt8], Int) throws(A0Error) -> Bool) throws(A0Error) {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard descriptor >= 0 else {
       if errno == ENOENT { return }
       throw A0Error(.operationFailed, "cannot open the journal \(path)", why: FileIO.errnoText())
@@ -156,7 +156,7 @@ public final class Journal {
       prevHash: previous.hash)
     event.hash = Digest.sha256Hex(event.hashInput)
     let line = event.line
-    let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
     guard descriptor >= 0 else {
       throw A0Error(.operationFailed, "cannot open the journal for append", why: FileIO.errnoText())
     }
@@ -183,7 +183,7 @@ public final class Journal {
   /// Cuts a torn last line (a crash in the middle of a write) off the journal.
   /// Returns the bytes removed.
   public func truncateTornTail(byteCount: Int) throws(A0Error) -> [UInt8] {
-    let descriptor = open(path, O_RDWR | O_CLOEXEC)
+    let descriptor = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
     guard descriptor >= 0 else {
       throw A0Error(.operationFailed, "cannot open the journal for repair", why: FileIO.errnoText())
     }
@@ -206,7 +206,7 @@ public final class Journal {
 
   /// Walks the whole chain.
   public func verify() throws(A0Error) -> JournalVerification {
-    let bytes = try FileIO.read(path) ?? []
+    let bytes = try FileIO.read(path, followLinks: false) ?? []
     return Self.verifyChain(bytes)
   }
 

@@ -8,6 +8,8 @@ import CA0Shims
 /// One external command: an argument array, never a shell string.
 public struct CommandLineSpec: Sendable {
   public var arguments: [String]
+  /// This command's own variables, added to what the runner's
+  /// `ChildEnvironment` gives every child.
   public var environment: [String: String]
   public var workingDirectory: String?
   public var timeoutSeconds: Double
@@ -16,7 +18,7 @@ public struct CommandLineSpec: Sendable {
   public var outputLimit: Int
 
   public init(
-    _ arguments: [String], environment: [String: String] = ProcessEnvironment.minimal(),
+    _ arguments: [String], environment: [String: String] = [:],
     workingDirectory: String? = nil, timeoutSeconds: Double, standardInput: [UInt8] = [],
     outputLimit: Int = 1 << 20
   ) {
@@ -60,20 +62,6 @@ public struct ProcessResult: Sendable {
   }
 }
 
-/// Environments handed to children: built from nothing, so secrets and
-/// hostile variables (GIT_ASKPASS, LD_PRELOAD, PYTHONPATH…) never leak in.
-public enum ProcessEnvironment {
-  public static func minimal(extra: [String: String] = [:]) -> [String: String] {
-    var result: [String: String] = ["LC_ALL": "C", "LANG": "C"]
-    for key in ["PATH", "HOME", "TMPDIR", "USER", "LOGNAME", "SSH_AUTH_SOCK"] {
-      if let value = getenv(key) { result[key] = String(cString: value) }
-    }
-    if result["PATH"] == nil { result["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
-    for (key, value) in extra { result[key] = value }
-    return result
-  }
-}
-
 /// Anything that runs external commands; tests may inject another.
 public protocol CommandRunning: Sendable {
   func run(_ command: CommandLineSpec) throws(A0Error) -> ProcessResult
@@ -83,12 +71,18 @@ public protocol CommandRunning: Sendable {
 /// the whole group is terminated (SIGTERM, then SIGKILL), so no grandchild
 /// outlives a timeout.
 public struct ProcessRunner: CommandRunning {
+  /// Where programs are found and what every child's environment holds.
+  public var environment: ChildEnvironment
   /// Called with each child's process group while it runs (and with nil
   /// after), so a lock holder can record it for recovery.
   public var onStart: (@Sendable (Int32?) -> Void)?
   public var killGroupOnExit: Bool
 
-  public init(killGroupOnExit: Bool = true, onStart: (@Sendable (Int32?) -> Void)? = nil) {
+  public init(
+    environment: ChildEnvironment = ChildEnvironment(), killGroupOnExit: Bool = true,
+    onStart: (@Sendable (Int32?) -> Void)? = nil
+  ) {
+    self.environment = environment
     self.killGroupOnExit = killGroupOnExit
     self.onStart = onStart
   }
@@ -104,7 +98,8 @@ public struct ProcessRunner: CommandRunning {
 
     let pid: pid_t
     do {
-      pid = try Spawn.start(command, stdin: inputPipe[0], stdout: outputPipe[1], stderr: errorPipe[1])
+      pid = try Spawn.start(
+        command, in: environment, stdin: inputPipe[0], stdout: outputPipe[1], stderr: errorPipe[1])
     } catch {
       for descriptor in inputPipe + outputPipe + errorPipe { close(descriptor) }
       throw error

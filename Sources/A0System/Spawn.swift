@@ -10,12 +10,14 @@ import CA0Shims
 /// whatever a0 inherited, and the given descriptors as stdin, stdout and
 /// stderr. The one place a0 creates processes.
 enum Spawn {
-  static func start(_ spec: CommandLineSpec, stdin: Int32, stdout: Int32, stderr: Int32) throws(A0Error)
-    -> pid_t
-  {
-    guard let program = spec.arguments.first, !program.isEmpty else {
+  static func start(
+    _ spec: CommandLineSpec, in environment: ChildEnvironment, stdin: Int32, stdout: Int32, stderr: Int32
+  ) throws(A0Error) -> pid_t {
+    guard let name = spec.arguments.first, !name.isEmpty else {
       throw A0Error(.badInput, "an empty command cannot be run")
     }
+    // Found by a0 on the home's search path, never by posix_spawnp on the caller's PATH.
+    let program = try environment.locate(name, workingDirectory: spec.workingDirectory)
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -37,17 +39,20 @@ enum Spawn {
     posix_spawnattr_setflags(
       &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     let argv = spec.arguments.map { strdup($0) } + [nil]
-    let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    let envp =
+      environment.variables(adding: spec.environment).sorted { $0.key < $1.key }.map {
+        strdup("\($0.key)=\($0.value)")
+      } + [nil]
     defer {
       argv.forEach { free($0) }
       envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let status = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+    let status = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
     guard status == 0 else {
       throw A0Error(
         .operationFailed, "cannot start \(program)", why: FileIO.errnoText(status),
-        next: "Check that \(program) is installed and on PATH")
+        next: "Check that \(program) is installed and executable")
     }
     return pid
   }

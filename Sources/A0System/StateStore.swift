@@ -21,7 +21,7 @@ public struct StateStore: Sendable {
   public func load() -> StateLoad {
     let bytes: [UInt8]
     do {
-      guard let read = try FileIO.read(path) else { return .missing }
+      guard let read = try FileIO.read(path, followLinks: false) else { return .missing }
       bytes = read
     } catch {
       return .corrupt(reason: error.what + (error.why.map { ": \($0)" } ?? ""))

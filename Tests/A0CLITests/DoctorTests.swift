@@ -5,17 +5,7 @@ import A0TestSupport
 import Foundation
 import Testing
 
-private func run(_ arguments: [String]) throws -> ProcessResult {
-  try ProcessRunner().run(CommandLineSpec(arguments, timeoutSeconds: 30))
-}
-
-/// Two real Unix users: the dedicated owner of .billy/ and the agent.
-private func ensureUser(_ name: String) throws {
-  if getpwnam(name) == nil {
-    let result = try run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
-    guard result.succeeded || getpwnam(name) != nil else { throw FixtureError(message: result.tail()) }
-  }
-}
+private func run(_ arguments: [String]) throws -> ProcessResult { try UnixUsers.run(arguments) }
 
 @Suite("doctor and the trust boundary", .serialized)
 struct DoctorTests {
@@ -23,8 +13,8 @@ struct DoctorTests {
   func trustBoundary() throws {
     // Creating users needs root, which CI and this machine have.
     try #require(getuid() == 0, "doctor's test creates Unix users and needs root")
-    try ensureUser("a0owner")
-    try ensureUser("a0agent")
+    try UnixUsers.ensure(UnixUsers.owner)
+    try UnixUsers.ensure(UnixUsers.agent)
     let scratch = ScratchDirectory()
     chmod(scratch.path, 0o755)
     let paths = try TestHome.create(in: scratch.path)

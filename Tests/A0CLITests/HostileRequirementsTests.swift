@@ -127,7 +127,7 @@ struct HostileRequirementsTests {
     "uv configuration shipped in a release (uv.toml) chooses nothing: the install stays in the venv"
   )
   func releaseUVConfiguration() throws {
-    try #require(ExecutableSearch.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
+    try #require(TestTools.callerTools.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
     let scratch = ScratchDirectory()
     let (paths, published) = try SampleApp.home(in: scratch.path, installer: "uv")
     let escaped = scratch.path + "/escaped"

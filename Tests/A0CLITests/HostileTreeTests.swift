@@ -25,9 +25,17 @@ struct HostileTreeTests {
       "a file name with a newline",
       { work in try "x".write(toFile: work + "/bad\nname.py", atomically: false, encoding: .utf8) }
     ),
+    (
+      "a committed .venv whose pip.conf names another index",
+      { work in
+        try FileManager.default.createDirectory(atPath: work + "/.venv", withIntermediateDirectories: true)
+        try "[global]\nindex-url = https://evil.invalid/simple\n".write(
+          toFile: work + "/.venv/pip.conf", atomically: false, encoding: .utf8)
+      }
+    ),
   ]
 
-  @Test("staging refuses the tree as an integrity violation and builds nothing", arguments: 0..<3)
+  @Test("staging refuses the tree as an integrity violation and builds nothing", arguments: 0..<4)
   func refused(index: Int) throws {
     let (label, make) = Self.cases[index]
     let scratch = ScratchDirectory()

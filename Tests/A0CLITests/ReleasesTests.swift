@@ -52,17 +52,18 @@ struct ReleasesTests {
     try "#!/bin/sh\necho \"$@\" >> \(log)\nexec /usr/bin/git \"$@\"\n".write(
       toFile: spy + "/git", atomically: false, encoding: .utf8)
     chmod(spy + "/git", 0o755)
-    let environment = ["PATH": spy + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+    // a0 finds git on the home's [tools] path, never on its caller's PATH.
+    try TestHome.configure(paths, ["tools.path": "\"\(spy):/usr/bin:/bin\""])
     let before = TestHome.read(paths.journal)
     for command in [["request-upgrade", version], ["approve", version]] {
-      let result = try A0Binary.run(command + ["--home", paths.root, "--json"], environment: environment)
+      let result = try A0Binary.run(command + ["--home", paths.root, "--json"])
       #expect(result.status == 65, "\(command): \(result.stdout)")
       #expect(result.json?["error"]?["code"] == "bad_input")
     }
     #expect(!FileManager.default.fileExists(atPath: log), "git was called: \(TestHome.read(log))")
     #expect(TestHome.read(paths.journal) == before)
     // The spy works: a valid request does reach git.
-    _ = try A0Binary.run(["request-upgrade", "v1.7", "--home", paths.root], environment: environment)
+    _ = try A0Binary.run(["request-upgrade", "v1.7", "--home", paths.root])
     #expect(TestHome.read(log).contains("ls-remote --tags -- \(upstream.bare)"))
   }
 
@@ -70,7 +71,8 @@ struct ReleasesTests {
   func hangingUpstream() throws {
     let scratch = ScratchDirectory()
     let listener = try SilentListener()
-    let paths = try TestHome.initialise(in: scratch.path, upstream: "http://127.0.0.1:\(listener.port)/x.git")
+    let paths = try TestHome.initialise(
+      in: scratch.path, upstream: "https://127.0.0.1:\(listener.port)/x.git")
     try TestHome.configure(paths, ["upstream.timeout_seconds": "2"])
     let started = Date()
     let result = try A0Binary.run(["check-updates", "--home", paths.root, "--json"])

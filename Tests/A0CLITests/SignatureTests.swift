@@ -199,7 +199,8 @@ struct ApprovalLifetimeTests {
     let machine = try Machine.openForMutation(paths: paths, command: "test", waitSeconds: 0, clock: clock)
     let agent = Caller.agent(name: "agent-zero", level: .observer)
     let requested = try UpgradeRequests.request(
-      machine, upstream: Upstream(config: machine.config), version: Version(tag: "v1.0")!, reason: "",
+      machine, upstream: Upstream(config: machine.config, runner: machine.runner()),
+      version: Version(tag: "v1.0")!, reason: "",
       allowPrerelease: false, forceCheck: false, caller: agent)
     _ = try UpgradeRequests.decide(
       machine, record: requested.record, reference: "v1.0", approve: true, caller: .human(identity: "alice"),

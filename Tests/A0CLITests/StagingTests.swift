@@ -94,7 +94,7 @@ struct StagingTests {
   @Test(
     "with uv, the venv is built with --link-mode=copy from a cache kept in .billy/cache/uv, and validates")
   func uvInstaller() throws {
-    try #require(ExecutableSearch.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
+    try #require(TestTools.callerTools.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.approved(in: scratch.path, installer: "uv")
     let result = try SampleApp.agent(paths, ["begin-staging", "v1.0.0"])
@@ -110,7 +110,7 @@ struct StagingTests {
     "with uv and a wheelhouse, equal dependency inputs copy the earlier verified venv; a changed earlier venv or changed inputs install afresh"
   )
   func virtualenvReuse() throws {
-    try #require(ExecutableSearch.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
+    try #require(TestTools.callerTools.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
     let scratch = ScratchDirectory()
     let (paths, published) = try SampleApp.home(in: scratch.path, installer: "uv")
     func stage(_ version: String, _ options: [String] = []) throws -> (ArtifactInfo, [String: JSONValue]) {
@@ -276,7 +276,8 @@ struct StagingTests {
     try SampleApp.approve(paths, "v1.0.0")
     let listener = try SilentListener()
     try TestHome.configure(
-      paths, ["upstream.url": "\"http://127.0.0.1:\(listener.port)/x.git\"", "upstream.timeout_seconds": "2"])
+      paths,
+      ["upstream.url": "\"https://127.0.0.1:\(listener.port)/x.git\"", "upstream.timeout_seconds": "2"])
     let started = Date()
     let result = try A0Binary.run(["begin-staging", "v1.0.0", "--home", paths.root, "--json"])
     #expect(result.status == 1)

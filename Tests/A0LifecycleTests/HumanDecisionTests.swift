@@ -137,7 +137,7 @@ struct HumanDecisionTests {
     func proof(_ interactive: Bool, _ answer: String?, json: Bool = false) -> HumanProof {
       HumanProof(
         config: config, paths: paths, terminal: FakeTerminal(isInteractive: interactive, answer: answer),
-        isJSON: json, identity: { "bob" })
+        isJSON: json, identity: { "bob" }, signatures: SSHSignatures())
     }
     guard
       case .human(let identity, _) = try proof(true, "confirm").resolve(

@@ -21,6 +21,7 @@ extension TestHome {
       let parts = dotted.split(separator: ".", maxSplits: 1).map(String.init)
       let (section, key) = (parts[0], parts[1])
       var lines = text.components(separatedBy: "\n")
+      if !lines.contains(where: { $0.hasPrefix("[\(section)]") }) { lines += ["[\(section)]", ""] }
       guard let header = lines.firstIndex(where: { $0.hasPrefix("[\(section)]") }) else {
         throw FixtureError(message: "no [\(section)]")
       }
