@@ -1,4 +1,5 @@
 import A0Core
+import A0System
 import ArgumentParser
 
 /// The root command: global help and the list of subcommands.
@@ -33,6 +34,7 @@ public struct A0Command: ParsableCommand {
 public enum A0Main {
   public static func main() {
     var arguments = Array(CommandLine.arguments.dropFirst())
+    Interrupts.ignoreJobControl()
     do {
       arguments = try HomePin.apply(arguments)
       if let settings = Status.pollSettings(arguments) {

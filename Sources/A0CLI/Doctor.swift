@@ -34,10 +34,9 @@ struct DoctorCommand: ParsableCommand {
   func run() throws {
     try Runner.run("doctor", global) { context in
       // Not `openForReading`: doctor reports an untrusted home instead of refusing it, and changes nothing.
-      let found = try HomePaths.locate(
+      let paths = try HomePaths.locate(
         explicit: context.options.home, environment: context.environment,
         workingDirectory: FileIO.currentDirectory())
-      let paths = HomePaths(root: FileIO.realPath(found.root) ?? found.root)
       let config = try ConfigLoader.load(path: paths.config)
       let binary = FileIO.readLink("/proc/self/exe") ?? CommandLine.arguments[0]
       let report = try Doctor.examine(

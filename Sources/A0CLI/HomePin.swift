@@ -3,8 +3,14 @@ import A0Core
 /// `a0 --home DIR COMMAND …`: a home named before the command is pinned.
 /// A sudo rule that lets the agent run `/usr/local/bin/a0 --home /srv/a0 *`
 /// then cannot be pointed at another home: giving `--home` again is a
-/// usage error (exit 64), not a choice between two.
+/// usage error (exit 64), not a choice between two. sudo matches the
+/// arguments joined by spaces, so a pinned home may hold no whitespace
+/// (`"/srv/a0 /../elsewhere"` would match the rule), and the commands that
+/// are not about the home — creating one, hashing any directory, reading
+/// sudo rules from a file — do not run on a pinned home.
 enum HomePin {
+  static let commandsNotOnAPinnedHome: Set = ["init", "tree-hash", "doctor"]
+
   /// The arguments with a leading `--home DIR` (or `--home=DIR`) moved
   /// after the command's name, where the command's parser reads it.
   static func apply(_ arguments: [String]) throws(A0Error) -> [String] {
@@ -22,6 +28,19 @@ enum HomePin {
     } else {
       home = String(first.dropFirst("--home=".count))
       rest = arguments.dropFirst()
+    }
+    if home.contains(where: \.isWhitespace) || home.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+      throw A0Error(
+        .usage, "a pinned home may not contain whitespace or control characters",
+        why: "sudo matches a rule against the arguments joined by spaces",
+        next: "Name the home's directory itself")
+    }
+    if let command = rest.first, commandsNotOnAPinnedHome.contains(command) {
+      throw A0Error(
+        .usage, "`a0 \(command)` does not run on a pinned home",
+        why: "a home named before the command is how a sudo rule lends a0's user to the agent; "
+          + "\(command) is not about that home",
+        next: "Run `a0 \(command) --home DIR` as the home's owner")
     }
     let options = rest.prefix { $0 != "--" }
     if options.contains(where: { $0 == "--home" || $0.hasPrefix("--home=") }) {

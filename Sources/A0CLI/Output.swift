@@ -24,6 +24,12 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .long, help: "Seconds to wait for another a0 command to finish (mutating commands only).")
   var wait: Double = 0
 
+  mutating func validate() throws {
+    guard wait.isFinite, (0...86_400).contains(wait) else {
+      throw ValidationError("--wait takes seconds between 0 and 86400, not \(wait)")
+    }
+  }
+
   @Option(name: .long, help: "ssh-signature mode: prove you are a human by signing with this private key.")
   var key: String?
 

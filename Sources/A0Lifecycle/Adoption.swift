@@ -20,6 +20,11 @@ public enum Adoption {
   public static func inspect(path: String, tools: ChildEnvironment) throws(A0Error)
     -> (version: Version, commit: String)
   {
+    if let home = HomePaths.enclosingHome(of: path) {
+      throw A0Error(
+        .badInput, "\(path) is inside the a0 home \(home)", why: "a0 adopts installs it does not manage",
+        next: "Adopt the directory you cloned the app into")
+    }
     let git = Git.environment
     let runner = ProcessRunner(environment: tools)
     guard FileIO.isDirectory(path + "/.git") else {

@@ -7,42 +7,35 @@ import A0System
 
 /// How the caller offered to prove it is a human for this command.
 public struct ProofOffer: Sendable {
-  /// `--key FILE`: a0 signs the payload itself.
-  public var keyFile: String?
+  /// `--key FILE`, read: a0 signs the payload itself.
+  public var key: SigningKey?
   /// The text of `--signature FILE`, a signature made elsewhere.
   public var signature: String?
 
-  /// The largest signature file a0 reads (an ssh signature is under 1 KiB).
-  public static let signatureLimit = 64 * 1024
+  /// The largest key or signature file a0 reads (either is a few KiB at most).
+  public static let fileLimit = 64 * 1024
 
-  public init(keyFile: String? = nil, signature: String? = nil) {
-    self.keyFile = keyFile
+  public init(key: SigningKey? = nil, signature: String? = nil) {
+    self.key = key
     self.signature = signature
   }
 
-  /// Reads what the caller named, before the home's lock is taken: the
-  /// signature must be a regular file of at most `signatureLimit` bytes,
-  /// the key a regular file, so that neither a FIFO nor a device can stall
-  /// a0 while it holds the lock (exit 65 at once instead).
+  /// Reads what the caller named, before the home's lock is taken and
+  /// before anything runs: each must be a regular file of at most
+  /// `fileLimit` bytes, so that neither a FIFO nor a device, nor a file
+  /// swapped for one later, can stall a0 while it holds the lock (exit 65
+  /// at once instead). ssh-keygen then signs with a0's private copy.
   public static func read(keyFile: String?, signatureFile: String?) throws(A0Error) -> ProofOffer {
-    if let keyFile {
-      var info = stat()
-      guard stat(keyFile, &info) == 0 else {
-        throw A0Error(
-          .badInput, "the key file \(keyFile) does not exist", next: "Pass --key with your signing key")
-      }
-      guard info.st_mode & S_IFMT == S_IFREG else {
-        throw A0Error(
-          .badInput, "the key file \(keyFile) is not a regular file", next: "Pass the key file itself")
-      }
+    let key = try keyFile.map { file throws(A0Error) in
+      SigningKey(name: file, bytes: try FileIO.readRegularFile(file, limit: fileLimit))
     }
     let signature = try signatureFile.map { file throws(A0Error) in
-      String(decoding: try FileIO.readRegularFile(file, limit: signatureLimit), as: UTF8.self)
+      String(decoding: try FileIO.readRegularFile(file, limit: fileLimit), as: UTF8.self)
     }
-    return ProofOffer(keyFile: keyFile, signature: signature)
+    return ProofOffer(key: key, signature: signature)
   }
 
-  public var isPresent: Bool { keyFile != nil || signature != nil }
+  public var isPresent: Bool { key != nil || signature != nil }
 }
 
 /// Who the caller turned out to be.
@@ -111,8 +104,8 @@ public struct HumanProof {
       let signature: String
       if let offered = offer.signature {
         signature = offered
-      } else if let key = offer.keyFile {
-        signature = try signatures.sign(payload, keyFile: key)
+      } else if let key = offer.key {
+        signature = try signatures.sign(payload, key: key)
       } else {
         return .agent
       }

@@ -42,6 +42,12 @@ public enum HomeInitializer {
         why: "\(paths.billy) exists and init never touches an existing one",
         next: "Use it as it is (`a0 status --home \(root)`), or choose another directory")
     }
+    if let outer = HomePaths.enclosingHome(of: root) {
+      throw A0Error(
+        .badInput, "\(root) is inside the a0 home \(outer)",
+        why: "a home inside another would act on its files",
+        next: "Choose a directory outside every a0 home")
+    }
     let created = !FileIO.exists(root)
     if created { try FileIO.makeDirectory(root) }
     // A home in a directory another user may change would be refused by

@@ -54,26 +54,27 @@ public struct HomePaths: Sendable, Equatable {
   public static func discover(explicit: String?, environment: [String: String], workingDirectory: String)
     throws(A0Error) -> HomePaths
   {
-    let found = try locate(explicit: explicit, environment: environment, workingDirectory: workingDirectory)
-    // The real path: no link on the way can be repointed between the check and the use.
-    let paths = HomePaths(root: FileIO.realPath(found.root) ?? found.root)
+    let paths = try locate(explicit: explicit, environment: environment, workingDirectory: workingDirectory)
     try HomeTrust.verify(paths)
     return paths
   }
 
   /// The home `discover` would choose, not yet checked: for `a0 doctor`,
-  /// which reports what it finds instead of refusing.
+  /// which reports what it finds instead of refusing. Its real path, as
+  /// the kernel resolves it (never `..` taken away by text: `x /../y` is
+  /// not `y` unless `x ` exists), so no link on the way can be repointed
+  /// between the check and the use.
   public static func locate(explicit: String?, environment: [String: String], workingDirectory: String)
     throws(A0Error) -> HomePaths
   {
     if let chosen = explicit ?? environment["A0_HOME"].flatMap({ $0.isEmpty ? nil : $0 }) {
-      let absolute = absolutePath(chosen, relativeTo: workingDirectory)
-      guard FileIO.isDirectory(absolute + "/.billy") else {
+      let joined = chosen.hasPrefix("/") ? chosen : workingDirectory + "/" + chosen
+      guard let real = FileIO.realPath(joined), FileIO.isDirectory(real + "/.billy") else {
         throw A0Error(
-          .badInput, "\(absolute) is not an a0 home", why: "it has no .billy/ directory",
-          next: "Run `a0 init --upstream URL --home \(absolute)` to create one, or pass the right --home")
+          .badInput, "\(joined) is not an a0 home", why: "it has no .billy/ directory",
+          next: "Run `a0 init --upstream URL --home \(joined)` to create one, or pass the right --home")
       }
-      return HomePaths(root: absolute)
+      return HomePaths(root: real)
     }
     var directory = workingDirectory
     while true {
@@ -84,6 +85,16 @@ public struct HomePaths: Sendable, Equatable {
     throw A0Error(
       .badInput, "no a0 home found", why: "neither --home, A0_HOME nor a .billy/ above \(workingDirectory)",
       next: "Run `a0 init --upstream URL` in the directory that should hold the app, or pass --home DIR")
+  }
+
+  /// The home that holds `path` (a directory above it with `.billy/`), if any.
+  public static func enclosingHome(of path: String) -> String? {
+    var directory = FileIO.realPath(FileIO.parent(of: path)) ?? FileIO.parent(of: path)
+    while true {
+      if FileIO.exists(directory + "/.billy") { return directory }
+      if directory == "/" || directory.isEmpty || directory == "." { return nil }
+      directory = FileIO.parent(of: directory)
+    }
   }
 
   public static func absolutePath(_ path: String, relativeTo base: String) -> String {

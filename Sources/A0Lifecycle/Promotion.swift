@@ -228,16 +228,17 @@ public final class Promoter {
   }
 
   /// Skeleton files the user does not have yet are copied into shared/;
-  /// a user's file is never overwritten.
+  /// a user's file is never overwritten, and a link in the user's data
+  /// (which the service's user may write) is never followed.
   func copyMissingSkeleton(buildID: String) throws(A0Error) {
     let skeleton = Artifacts.buildPath(paths, buildID) + "/skeleton"
     guard FileIO.isDirectory(skeleton) else { return }
     func merge(_ relative: String) throws(A0Error) {
       let source = skeleton + (relative.isEmpty ? "" : "/" + relative)
       let target = paths.shared + (relative.isEmpty ? "" : "/" + relative)
-      if FileIO.isDirectory(source) && FileIO.readLink(source) == nil {
+      if FileIO.isRealDirectory(source) {
         if !FileIO.exists(target) { try FileIO.makeDirectory(target) }
-        guard FileIO.isDirectory(target) else { return }
+        guard FileIO.isRealDirectory(target) else { return }
         for name in try FileIO.listDirectory(source) {
           try merge(relative.isEmpty ? name : relative + "/" + name)
         }

@@ -58,6 +58,9 @@ public final class Validator {
     "structure", "integrity", "imports", "dependencies", "config", "health", "custom",
   ]
   public static let reportsKept = 10
+  /// Checks that run the release's code: only on a tree whose hash matched
+  /// its manifest, so `integrity` runs before them even when not asked for.
+  static let runningCode: Set = ["imports", "dependencies", "health", "custom"]
 
   let machine: Machine
   let runner: ProcessRunner
@@ -91,9 +94,21 @@ public final class Validator {
         next: "Clear the failure and stage it again")
     }
     let startedAt = machine.clock.now()
-    let selected = only.isEmpty ? Self.allChecks : Self.allChecks.filter { only.contains($0) }
+    let runsCode = only.isEmpty || only.contains(where: Self.runningCode.contains)
+    let selected = Self.allChecks.filter {
+      only.isEmpty || only.contains($0) || ($0 == "integrity" && runsCode)
+    }
     var checks: [CheckResult] = []
     for name in selected {
+      if Self.runningCode.contains(name),
+        checks.contains(where: { $0.name == "integrity" && $0.status == .fail })
+      {
+        checks.append(
+          CheckResult(
+            name: name, status: .skip, durationMilliseconds: 0, outputTail: "",
+            error: "not run: the tree does not match its manifest"))
+        continue
+      }
       if let signal = Interrupts.pending {
         checks.append(
           CheckResult(
@@ -251,7 +266,7 @@ public final class Validator {
     if hasPip {
       arguments = [python(artifact), "-I", "-m", "pip", "check", "--isolated", "--disable-pip-version-check"]
     } else if let uv = machine.children.find("uv") {
-      arguments = [uv, "pip", "check", "--python", python(artifact)]
+      arguments = [uv, "pip", "check", "--no-config", "--python", python(artifact)]
     } else {
       return CheckResult(
         name: "dependencies", status: .skip, durationMilliseconds: 0, outputTail: "",

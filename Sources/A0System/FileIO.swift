@@ -24,6 +24,12 @@ public enum FileIO {
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
 
+  /// A directory itself, not a symlink to one.
+  public static func isRealDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+
   /// Reads a whole file; nil when it does not exist. `followLinks: false`
   /// refuses a symlink as the last component (a0's own control files).
   public static func read(_ path: String, followLinks: Bool = true) throws(A0Error) -> [UInt8]? {

@@ -30,6 +30,14 @@ public enum Interrupts {
     }
   }
 
+  /// a0 is never stopped half-way: under sudo the caller may signal its
+  /// own sudo process, which passes SIGTSTP on, and a stopped a0 would
+  /// keep the home's lock for as long as the caller liked. Children get
+  /// the default dispositions back (`Spawn`).
+  public static func ignoreJobControl() {
+    for signal in [SIGTSTP, SIGTTIN, SIGTTOU] { Glibc.signal(signal, SIG_IGN) }
+  }
+
   /// The signal received, or nil.
   public static var pending: Int32? { received == 0 ? nil : received }
 

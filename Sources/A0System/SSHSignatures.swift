@@ -4,6 +4,18 @@ import A0Core
   import Glibc
 #endif
 
+/// A key file's name and bytes, read once: a private key, or a public key
+/// whose private half is in ssh-agent (its name ends in `.pub`).
+public struct SigningKey: Sendable {
+  public var name: String
+  public var bytes: [UInt8]
+
+  public init(name: String, bytes: [UInt8]) {
+    self.name = name
+    self.bytes = bytes
+  }
+}
+
 /// What a verified signature proves.
 public struct SignerEvidence: Equatable, Sendable {
   public var principal: String
@@ -18,24 +30,23 @@ public struct SSHSignatures: Sendable {
 
   public init(runner: any CommandRunning = ProcessRunner()) { self.runner = runner }
 
-  /// Signs `payload` with a private key file (or a public key whose private
-  /// half is in ssh-agent). Returns the armored signature.
-  public func sign(_ payload: String, keyFile: String) throws(A0Error) -> String {
-    guard FileIO.exists(keyFile) else {
-      throw A0Error(
-        .badInput, "the key file \(keyFile) does not exist", next: "Pass --key with your signing key")
-    }
+  /// Signs `payload` with a private key (or a public key whose private half
+  /// is in ssh-agent), from a copy in a0's own temporary directory.
+  /// Returns the armored signature.
+  public func sign(_ payload: String, key: SigningKey) throws(A0Error) -> String {
     let directory = try temporaryDirectory()
     defer { try? FileIO.removeTree(directory) }
     let payloadPath = directory + "/payload"
+    let keyPath = directory + (key.name.hasSuffix(".pub") ? "/key.pub" : "/key")
     try FileIO.writeAtomically(payloadPath, Array(payload.utf8), mode: 0o600)
+    try FileIO.writeAtomically(keyPath, key.bytes, mode: 0o600)
     let result = try runner.run(
       CommandLineSpec(
-        ["ssh-keygen", "-q", "-Y", "sign", "-f", keyFile, "-n", Self.namespace, "--", payloadPath],
+        ["ssh-keygen", "-q", "-Y", "sign", "-f", keyPath, "-n", Self.namespace, "--", payloadPath],
         timeoutSeconds: 30))
     guard result.succeeded, let signature = try FileIO.read(payloadPath + ".sig") else {
       throw A0Error(
-        .authorityDenied, "cannot sign with \(keyFile)", why: result.tail(lines: 3),
+        .authorityDenied, "cannot sign with \(key.name)", why: result.tail(lines: 3),
         next: "Use an unencrypted key file, or load the key into ssh-agent and pass its .pub file",
         authorityRequired: .human)
     }

@@ -194,7 +194,7 @@ struct HomeTrustTests {
     #expect(result.json?["error"]?["what"]?.stringValue?.contains("not a regular file") == true)
     #expect(Date().timeIntervalSince(started) < 10)
     let large = home.scratch.path + "/large.sig"
-    try String(repeating: "A", count: ProofOffer.signatureLimit + 1).write(
+    try String(repeating: "A", count: ProofOffer.fileLimit + 1).write(
       toFile: large, atomically: false, encoding: .utf8)
     #expect(try home.a0(["approve", "v1.1", "--signature", large]).status == 65)
     #expect(home.evidence == before)
@@ -217,10 +217,52 @@ struct HomeTrustTests {
       #expect(result.status == 64, "\(arguments): \(result.stdout)")
       #expect(result.json?["error"]?["code"] == "usage")
     }
-    let initAgain = try A0Binary.run([
-      "--home", home.paths.root, "init", "--upstream", "/srv/elsewhere.git", "--json",
+    // sudo matches `--home HOME *` against the arguments joined by spaces:
+    // a home argument that starts with HOME and a space must not escape it.
+    let escaping = home.paths.root + " /../" + FileIO.baseName(of: home.paths.root)
+    for arguments in [
+      ["--home", escaping, "status", "--json"], ["--home", home.paths.root + "\t", "status", "--json"],
+      ["--home", home.paths.root, "init", "--upstream", "/srv/elsewhere.git", "--json"],
+      ["--home", home.paths.root, "tree-hash", "/etc", "--json"],
+      ["--home", home.paths.root, "doctor", "--sudo-rules", "/etc/shadow", "--json"],
+      ["--home", home.paths.root, "status", "--wait", "inf", "--json"],
+    ] {
+      let result = try A0Binary.run(arguments)
+      #expect(result.status == 64, "\(arguments): \(result.stdout)")
+    }
+  }
+
+  @Test("a home inside another home is refused, and so is adopting a directory inside one")
+  func nestedHomes() throws {
+    let home = try TrustedHome()
+    let inner = home.paths.builds + "/planted"
+    let result = try A0Binary.run(["init", "--upstream", "/srv/app.git", "--home", inner, "--json"])
+    #expect(result.status == 65, "\(result.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: inner))
+    let adopting = try A0Binary.run([
+      "init", "--upstream", "/srv/app.git", "--home", home.scratch.path + "/other", "--adopt",
+      home.paths.builds, "--json",
     ])
-    #expect(initAgain.status == 2, "init never touches the pinned, existing home")
+    #expect(adopting.status == 65, "\(adopting.stdout)")
+  }
+
+  @Test("a0 is never stopped while it may hold the lock: SIGTSTP is ignored")
+  func jobControlStop() throws {
+    let home = try TrustedHome()
+    let holder = try HomeLock.acquire(
+      path: home.paths.lock, command: "test", waitSeconds: 0, clock: SystemClock())
+    let waiting = try A0Binary.start([
+      "revoke", "--reason", "test", "--home", home.paths.root, "--wait", "20", "--json",
+    ])
+    usleep(300_000)
+    kill(waiting.pid, SIGTSTP)
+    usleep(300_000)
+    let stat = TestHome.read("/proc/\(waiting.pid)/stat")
+    let state = stat.split(separator: ")").last?.split(separator: " ").first.map(String.init)
+    #expect(state != "T", "a0 was stopped: \(stat)")
+    holder.release()
+    kill(waiting.pid, SIGCONT)
+    _ = waiting.wait()
   }
 
   @Test("init refuses a home directory other users may write")

@@ -141,9 +141,17 @@ struct SudoDeploymentTests {
       "A0_HOME=\(crafted)", deployment.binary, "--home", deployment.home, "status",
     ])
     #expect(variable.status == 1, "\(variable.tail())")
-    // init on the pinned home never touches it.
+    // A home argument that starts with the pinned one and a space matches
+    // the rule (sudo joins the arguments with spaces): a0 refuses it, and
+    // init never runs on a pinned home, where it could make a home of the agent's.
+    let escaping = deployment.home + " /../" + FileIO.baseName(of: deployment.home) + "/sub"
+    for command in [["status"], ["init", "--upstream", deployment.upstream.bare]] {
+      let escaped = try deployment.agentSudo([deployment.binary, "--home", escaping] + command + ["--json"])
+      #expect(escaped.status == 64 && errorCode(escaped) == "usage", "\(command): \(escaped.tail())")
+    }
     let reinit = try deployment.agentA0(["init", "--upstream", crafted])
-    #expect(reinit.status == 2, "\(reinit.tail())")
+    #expect(reinit.status == 64, "\(reinit.tail())")
+    #expect(!FileManager.default.fileExists(atPath: deployment.home + "/sub"))
     #expect(deployment.evidence == requested)
 
     // Its own key, a fake ssh-keygen first on its PATH, a ~/.gitconfig
@@ -206,8 +214,8 @@ struct SudoDeploymentTests {
     }
     try UnixUsers.run(["chown", "-R", "-h", deployment.agent, crafted])
     for command in [
-      ["grant", "executor", "--bootstrap", "--reason", "mine", "--key", agentKeys.key("alice")],
-      ["approve", "v1.1", "--key", agentKeys.key("alice")],
+      ["grant", "executor", "--bootstrap", "--reason", "mine", "--signature", forged + ".sig"],
+      ["approve", "v1.1", "--signature", forged + ".sig"], ["status"],
     ] {
       let result = try UnixUsers.run(
         ["runuser", "-u", deployment.owner, "--", deployment.binary, "--home", crafted] + command + ["--json"]
@@ -230,7 +238,7 @@ struct SudoDeploymentTests {
     // doctor, run by root, reads the agent's rules: pinned is clean; a
     // rule without the pin is named.
     let doctor = try UnixUsers.run([
-      deployment.binary, "--home", deployment.home, "doctor", "--agent-user", deployment.agent, "--json",
+      deployment.binary, "doctor", "--home", deployment.home, "--agent-user", deployment.agent, "--json",
     ])
     #expect(doctor.status == 0, "\(doctor.tail())")
     let loose = deployment.sudoers + "-loose"
@@ -238,7 +246,7 @@ struct SudoDeploymentTests {
       at: loose, "\(deployment.agent) ALL=(\(deployment.owner)) NOPASSWD: \(deployment.binary) *")
     defer { unlink(loose) }
     let unpinned = try UnixUsers.run([
-      deployment.binary, "--home", deployment.home, "doctor", "--agent-user", deployment.agent, "--json",
+      deployment.binary, "doctor", "--home", deployment.home, "--agent-user", deployment.agent, "--json",
     ])
     #expect(unpinned.status == 1)
     #expect(unpinned.stdoutText.contains("does not pin the home"), "\(unpinned.tail())")

@@ -70,19 +70,24 @@ struct ValidationTests {
     #expect(SampleApp.processes(matching: "time.sleep(120)").isEmpty, "the scratch server's group is stopped")
   }
 
-  @Test("a file edited after staging fails the integrity check, naming it; executor is revoked")
+  @Test(
+    "a file edited after staging fails the integrity check, naming it, and is never run; executor is revoked")
   func editedAfterStaging() throws {
-    let scratch = ScratchDirectory()
-    let (paths, _) = try SampleApp.staged(in: scratch.path)
-    let artifact = try #require(try Artifacts.find(paths, version: "v1.0.0"))
-    try TestHome.write(artifact.appPath + "/app.py", "print('tampered')\n")
-    let result = try SampleApp.agent(paths, ["validate"])
-    #expect(result.status == 1)
-    #expect(result.json?["error"]?["message"]?.stringValue?.contains("changed app.py") == true)
-    let status = try SampleApp.status(paths)
-    #expect(status?["current_state"] == "FAILED")
-    #expect(status?["reason_code"] == "integrity_violation")
-    #expect(status?["authority_level"] == "observer")
+    for only in [[], ["--only", "imports"]] {
+      let scratch = ScratchDirectory()
+      let (paths, _) = try SampleApp.staged(in: scratch.path)
+      let artifact = try #require(try Artifacts.find(paths, version: "v1.0.0"))
+      let marker = scratch.path + "/tampered-code-ran"
+      try TestHome.write(artifact.appPath + "/app.py", "open('\(marker)', 'w').write('ran')\n")
+      let result = try SampleApp.agent(paths, ["validate"] + only)
+      #expect(result.status == 1)
+      #expect(result.json?["error"]?["message"]?.stringValue?.contains("changed app.py") == true)
+      #expect(!FileManager.default.fileExists(atPath: marker), "\(only): the tampered release's code ran")
+      let status = try SampleApp.status(paths)
+      #expect(status?["current_state"] == "FAILED")
+      #expect(status?["reason_code"] == "integrity_violation")
+      #expect(status?["authority_level"] == "observer")
+    }
   }
 
   @Test("a broken config file in the user's data fails the config check")
