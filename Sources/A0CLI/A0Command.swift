@@ -2,6 +2,10 @@ import A0Core
 import A0System
 import ArgumentParser
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The root command: global help and the list of subcommands.
 public struct A0Command: ParsableCommand {
   public static let configuration = CommandConfiguration(
@@ -35,6 +39,8 @@ public enum A0Main {
   public static func main() {
     var arguments = Array(CommandLine.arguments.dropFirst())
     Interrupts.ignoreJobControl()
+    // What a0 writes is a0's own: never the caller's umask (under sudo, the agent's).
+    umask(0o022)
     do {
       arguments = try HomePin.apply(arguments)
       if let settings = Status.pollSettings(arguments) {

@@ -53,7 +53,7 @@ struct CommandContext {
   /// Progress lines on stderr, only for a person watching a terminal.
   var progress: (String) -> Void {
     let show = !options.json && terminal.isErrorTerminal
-    return { line in if show { FileHandleOutput.standardError.write("… \(line)\n") } }
+    return { line in if show { FileHandleOutput.standardError.writeWithoutWaiting("… \(line)\n") } }
   }
 
   func proof(_ machine: Machine) -> HumanProof {

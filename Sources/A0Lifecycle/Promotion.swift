@@ -306,7 +306,7 @@ public final class Promoter {
     }
     let now = machine.clock.now()
     do throws(A0Error) {
-      try restorePrevious(context)
+      try Interrupts.shielding { () throws(A0Error) in try restorePrevious(context) }
     } catch {
       try machine.transition(
         to: .failedHard, reason: .rollbackFailed, caller: .system,

@@ -40,6 +40,18 @@ public enum Rollbacks {
     var approvalID: String?
     if target.needsApproval {
       let approval = try UpgradeRequests.usableApproval(machine, version: target.artifact.version)
+      // The approval names a commit; an artifact built from another (the
+      // tag moved since it was built) is not what the human approved.
+      guard approval.commitSHA == target.artifact.manifest.commitSHA else {
+        throw A0Error(
+          .approvalRequired,
+          "the approval of \(approval.version) names commit \(approval.commitSHA), "
+            + "but its artifact was built from \(target.artifact.manifest.commitSHA)",
+          why: "the tag has moved since the artifact was built",
+          next:
+            "Do not roll back to it; stage \(approval.version) again (`a0 begin-staging`) to build what was approved"
+        )
+      }
       approvalID = approval.requestID
       try machine.record(
         eventType: "approval_consumed", actor: caller.actor,

@@ -77,8 +77,10 @@ public struct ChildEnvironment: Sendable, Equatable {
   }
 
   /// The program a child will run: found on the search path (a relative
-  /// name with a `/` is taken from `workingDirectory`), and refused (exit 5)
-  /// unless only root or a0's user could have put it there.
+  /// name with a `/` is taken from `workingDirectory`), resolved to its real
+  /// path, and refused (exit 5) unless only root or a0's user could have put
+  /// it there. The real path is what is run, so no link on the way can be
+  /// repointed between the check and the start.
   public func locate(_ name: String, workingDirectory: String? = nil) throws(A0Error) -> String {
     let candidate: String
     if name.hasPrefix("/") {
@@ -94,16 +96,16 @@ public struct ChildEnvironment: Sendable, Equatable {
       }
       candidate = found
     }
-    guard access(candidate, X_OK) == 0 else {
+    guard access(candidate, X_OK) == 0, let real = FileIO.realPath(candidate) else {
       throw A0Error(
         .operationFailed, "cannot run \(candidate)", why: FileIO.errnoText(),
         next: "Check that it exists and is executable")
     }
-    if let problem = TrustedPath.executableViolation(candidate) {
+    if let problem = TrustedPath.executableViolation(real) {
       throw A0Error(
         .integrityViolation, "a0 will not run \(candidate)", why: problem,
         next: "Install it where only root or a0's user may write, or fix [tools] path in config.toml")
     }
-    return candidate
+    return real
   }
 }

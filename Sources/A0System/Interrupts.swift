@@ -1,3 +1,5 @@
+import A0Core
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -8,6 +10,7 @@
 public enum Interrupts {
   nonisolated(unsafe) private static var received: Int32 = 0
   nonisolated(unsafe) private static var childGroup: Int32 = 0
+  nonisolated(unsafe) private static var shielded = false
 
   /// Installs the handlers unconditionally: a background job of a script
   /// inherits these signals as ignored, and must still clean up on them.
@@ -22,7 +25,7 @@ public enum Interrupts {
       action.__sigaction_handler.sa_handler = { number in
         Interrupts.received = number
         let group = Interrupts.childGroup
-        if group > 0 { kill(-group, SIGTERM) }
+        if group > 0 && !Interrupts.shielded { kill(-group, SIGTERM) }
       }
       sigemptyset(&action.sa_mask)
       action.sa_flags = 0
@@ -34,12 +37,25 @@ public enum Interrupts {
   /// own sudo process, which passes SIGTSTP on, and a stopped a0 would
   /// keep the home's lock for as long as the caller liked. Children get
   /// the default dispositions back (`Spawn`).
+  /// The same for the other signals sudo passes on, which would end a0 at
+  /// a moment of the caller's choosing (SIGUSR1, SIGUSR2), and for a closed
+  /// output pipe (SIGPIPE: the write fails instead).
   public static func ignoreJobControl() {
-    for signal in [SIGTSTP, SIGTTIN, SIGTTOU] { Glibc.signal(signal, SIG_IGN) }
+    for signal in [SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2, SIGPIPE] { Glibc.signal(signal, SIG_IGN) }
   }
 
-  /// The signal received, or nil.
-  public static var pending: Int32? { received == 0 ? nil : received }
+  /// Runs `body` with interrupts held back: a rollback must finish whatever
+  /// arrives, so its children are not stopped and nothing is pending inside
+  /// it; a signal that came meanwhile is pending again afterwards.
+  public static func shielding<Value>(_ body: () throws(A0Error) -> Value) throws(A0Error) -> Value {
+    let before = shielded
+    shielded = true
+    defer { shielded = before }
+    return try body()
+  }
+
+  /// The signal received, or nil (always nil inside `shielding`).
+  public static var pending: Int32? { received == 0 || shielded ? nil : received }
 
   static func setChildGroup(_ group: Int32?) { childGroup = group ?? 0 }
 

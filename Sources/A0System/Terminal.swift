@@ -46,6 +46,34 @@ public struct FileHandleOutput: Sendable {
     }
     bytes.removeAll()
   }
+
+  /// Writes what the descriptor takes at once and drops the rest: progress
+  /// lines, written while a0 may hold the home's lock, must never wait on a
+  /// reader (a caller can suspend its terminal's output, or stop reading a
+  /// pipe, to keep a0 and its lock waiting forever). Written through a
+  /// description of its own opened non-blocking, so the caller's is untouched.
+  public func writeWithoutWaiting(_ text: String) {
+    let copy = NonBlockingCopies.descriptor(for: descriptor)
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { raw -> Int in
+      guard let base = raw.baseAddress else { return 0 }
+      // A socket (systemd's journal) cannot be reopened; it takes a flag per call.
+      guard let copy else { return send(descriptor, base, raw.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+      return Glibc.write(copy, base, raw.count)
+    }
+  }
+}
+
+/// One non-blocking description per output descriptor, opened on first use.
+private enum NonBlockingCopies {
+  nonisolated(unsafe) static var opened: [Int32: Int32] = [:]
+
+  static func descriptor(for original: Int32) -> Int32? {
+    if let copy = opened[original] { return copy >= 0 ? copy : nil }
+    let copy = open("/proc/self/fd/\(original)", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_APPEND)
+    opened[original] = copy
+    return copy >= 0 ? copy : nil
+  }
 }
 
 /// Who is at the keyboard, for the journal's `human:<identity>`.

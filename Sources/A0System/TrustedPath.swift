@@ -88,19 +88,16 @@ public enum TrustedPath {
     return nil
   }
 
-  /// Why an executable a0 is about to run is unsafe: the file and every
-  /// directory above it must be owned by root or the effective user and
-  /// not writable by others (both where it is found and where it resolves).
+  /// Why the executable at the real path `path` (no links in it) is unsafe:
+  /// the file and every directory above it must be owned by root or the
+  /// effective user and not writable by others.
   public static func executableViolation(_ path: String) -> String? {
-    for candidate in [path, FileIO.realPath(path) ?? path] {
-      if let problem = ancestryViolation(FileIO.parent(of: candidate)) {
-        return "\(problem.path): \(problem.rule)"
-      }
-      var info = stat()
-      guard stat(candidate, &info) == 0 else { return "\(candidate) cannot be examined" }
-      if let problem = ownershipViolation(info, geteuid()) { return "\(candidate): \(problem)" }
+    if let problem = ancestryViolation(FileIO.parent(of: path)) { return "\(problem.path): \(problem.rule)" }
+    var info = stat()
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      return "\(path) is not a regular file"
     }
-    return nil
+    return ownershipViolation(info, geteuid()).map { "\(path): \($0)" }
   }
 
   private static func ownershipViolation(_ info: stat, _ user: uid_t) -> String? {

@@ -180,6 +180,36 @@ struct PromotionTests {
     #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
   }
 
+  @Test("SIGINT during promotion rolls back to the old release, whatever else arrives during the rollback")
+  func interruptedPromotion() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    try SampleApp.putInProduction(paths, "v1.1.0")
+    try SampleApp.approve(paths, "v1.3.0")
+    #expect(try SampleApp.agent(paths, ["begin-staging", "v1.3.0"]).status == 0)
+    #expect(try SampleApp.agent(paths, ["validate"]).status == 0)
+    let promote = try A0Binary.start(["promote", "--home", paths.root, "--json"])
+    var switched = false
+    for _ in 0..<200 where !switched {
+      switched = try TestHome.journalEvents(paths).last?.eventType == "service_restart"
+      if !switched { usleep(50_000) }
+    }
+    #expect(switched)
+    // The caller interrupts the promotion, then keeps interrupting the rollback.
+    kill(promote.pid, SIGINT)
+    for _ in 0..<10 {
+      usleep(100_000)
+      kill(promote.pid, SIGINT)
+    }
+    _ = promote.wait()
+    let status = try SampleApp.status(paths)
+    #expect(status?["current_state"] == "IDLE", "\(String(describing: status))")
+    #expect(status?["reason_code"] == "rollback_completed")
+    try expectSoundProduction(paths, serving: "v1.1.0")
+    #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
+  }
+
   @Test("verify names a production file that differs and records INCONSISTENT")
   func verifyTampered() throws {
     let scratch = ScratchDirectory()

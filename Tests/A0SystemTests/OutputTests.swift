@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+@testable import A0System
+
+@Suite("Progress output never waits on its reader")
+struct OutputTests {
+  @Test("a progress line to a pipe nobody reads is dropped at once, not waited on")
+  func fullPipe() throws {
+    var ends: [Int32] = [-1, -1]
+    #expect(pipe(&ends) == 0)
+    defer { for end in ends { close(end) } }
+    // Fill the pipe through a non-blocking description of our own.
+    let filler = open("/proc/self/fd/\(ends[1])", O_WRONLY | O_NONBLOCK)
+    defer { close(filler) }
+    let chunk = [UInt8](repeating: 0x2E, count: 4096)
+    while chunk.withUnsafeBytes({ write(filler, $0.baseAddress, $0.count) }) > 0 {}
+    let started = Date()
+    FileHandleOutput(descriptor: ends[1]).writeWithoutWaiting(String(repeating: "progress ", count: 1000))
+    #expect(Date().timeIntervalSince(started) < 1)
+    // The caller's description is untouched: still blocking.
+    #expect(fcntl(ends[1], F_GETFL) & O_NONBLOCK == 0)
+  }
+}
