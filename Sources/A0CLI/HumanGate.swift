@@ -9,7 +9,7 @@ enum AuthorityGate {
   /// for everyone else.
   ///
   /// `payload` is what a signature must cover; by default the command
-  /// payload over this command, its arguments and the journal head.
+  /// payload over this command, its arguments and the last change of state.
   static func requireHuman(
     _ machine: Machine, _ context: CommandContext, command: String, arguments: [String], action: String,
     word: String, payload: String? = nil, stateCheck: () throws(A0Error) -> Void
@@ -32,7 +32,7 @@ enum AuthorityGate {
       payload
       ?? CommandPayload.text(
         home: machine.paths.root, command: command, arguments: arguments,
-        journalHead: machine.journal.head?.hash ?? AuditEvent.genesisHash)
+        stateHead: machine.state.auditHash)
     if context.options.printPayload {
       // Thrown, not returned: the command must stop before any change.
       throw PayloadRequest(payload: signed)

@@ -176,16 +176,20 @@ public struct ApprovalRecord: Equatable, Sendable {
   }
 }
 
-/// The text a human signs for any command other than approve/deny: fresh
-/// for every journal head, so a signature can never be replayed.
+/// The text a human signs for any command other than approve/deny. It
+/// names the journal event that last changed the state (state.json's
+/// `audit_hash`): fresh after every change of state, so a signature is
+/// spent once its command has acted, while events that change nothing (an
+/// agent's requests or refused attempts, which it can add at will) never
+/// spoil a signature a human is still making off the host.
 public enum CommandPayload {
-  public static func text(home: String, command: String, arguments: [String], journalHead: String) -> String {
+  public static func text(home: String, command: String, arguments: [String], stateHead: String) -> String {
     """
-    a0-command v1
+    a0-command v2
     home: \(home)
     command: \(command)
     arguments: \(JSONValue.array(arguments.map(JSONValue.string)).canonicalString)
-    journal-head: \(journalHead)
+    state-head: \(stateHead)
 
     """
   }

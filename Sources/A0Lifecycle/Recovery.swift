@@ -125,7 +125,9 @@ extension Machine {
   func recoverOperations() throws(A0Error) {
     // The previous holder is dead: stop whatever it started first, so no
     // orphan writes into the files about to be cleaned.
-    for group in lock?.orphanedChildGroups ?? [] where group > 1 {
+    let marked = lock?.previousHolder.map { children.orphanGroups(ofHolder: $0) } ?? []
+    for group in Set((lock?.orphanedChildGroups ?? []) + marked).sorted()
+    where group > 1 && group != getpgrp() {
       if kill(-group, SIGKILL) == 0 {
         // Wait until the group is gone, so nothing it held writes again.
         for _ in 0..<100 where kill(-group, 0) == 0 { usleep(20_000) }

@@ -65,10 +65,15 @@ public final class Validator {
   let machine: Machine
   let runner: ProcessRunner
   let progress: (String) -> Void
+  /// The lock file names the running checks' process groups (the scratch
+  /// server too), so recovery after a0 is killed stops what it started.
+  let children: ChildGroupRecord
 
   public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
     self.machine = machine
-    self.runner = machine.runner()
+    let children = ChildGroupRecord(lock: machine.lock, command: "a0 validate")
+    self.children = children
+    self.runner = machine.runner(onStart: { group in children.setWaitedFor(group) })
     self.progress = progress
   }
 
@@ -385,7 +390,11 @@ public final class Validator {
         environment: [
           "A0_VALIDATION": "1", "A0_VERSION": artifact.version, "A0_RELEASE_DIR": artifact.appPath,
         ], workingDirectory: app, timeoutSeconds: 0), in: machine.children, logPath: scratch + "/server.log")
-    defer { server.stop() }
+    children.addBackground(server.pid)
+    defer {
+      server.stop()
+      children.removeBackground(server.pid)
+    }
     let url = "http://127.0.0.1:\(port)\(config.service.healthPath)"
     let outcome = HealthProbe().waitUntilHealthy(
       url: url, timeoutSeconds: Double(config.validation.checkTimeoutSeconds), intervalSeconds: 0.25,

@@ -21,7 +21,8 @@ public final class BackgroundProcess {
     let nullDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
     defer { close(nullDescriptor) }
     pid = try Spawn.start(
-      spec, in: environment, stdin: nullDescriptor, stdout: logDescriptor, stderr: logDescriptor)
+      environment.marking(spec), in: environment, stdin: nullDescriptor, stdout: logDescriptor,
+      stderr: logDescriptor)
   }
 
   deinit { stop() }

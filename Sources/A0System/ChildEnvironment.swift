@@ -109,3 +109,38 @@ public struct ChildEnvironment: Sendable, Equatable {
     return real
   }
 }
+
+extension ChildEnvironment {
+  /// Marks each child a0 will stop itself (not a service it starts on
+  /// purpose) with the home and the a0 process that started it. A child
+  /// started just before a0 was killed may not be in the lock file yet;
+  /// recovery finds it by this mark.
+  public static let holderVariable = "A0_HOLDER"
+
+  /// `holderVariable`'s value for children of this process, for a home's environment.
+  public var holderMark: String? { home.map { "\($0):\(getpid())" } }
+
+  /// The command's own variables plus the holder mark.
+  public func marking(_ spec: CommandLineSpec) -> CommandLineSpec {
+    var marked = spec
+    if let holderMark { marked.environment[Self.holderVariable] = holderMark }
+    return marked
+  }
+
+  /// Process groups of the processes of this user that carry `holder`'s
+  /// mark for this environment's home: what a dead a0 left running.
+  public func orphanGroups(ofHolder holder: Int32) -> [Int32] {
+    guard let home, holder > 0, holder != getpid() else { return [] }
+    let needle = Array("\(Self.holderVariable)=\(home):\(holder)".utf8) + [0]
+    var groups: Set<Int32> = []
+    for name in (try? FileIO.listDirectory("/proc")) ?? [] {
+      guard let pid = Int32(name), pid != getpid(),
+        let environ = try? FileIO.read("/proc/\(name)/environ"),
+        (environ.split(separator: 0).contains { Array($0) + [0] == needle })
+      else { continue }
+      let group = getpgid(pid)
+      if group > 1 { groups.insert(group) }
+    }
+    return groups.sorted()
+  }
+}

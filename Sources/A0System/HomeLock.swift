@@ -18,6 +18,8 @@ public final class HomeLock: @unchecked Sendable {
   /// Process groups the previous holder recorded; it is gone now (the
   /// kernel released its lock), so anything left in them is an orphan.
   public private(set) var orphanedChildGroups: [Int32] = []
+  /// The previous holder's pid, as its lock file names it.
+  public private(set) var previousHolder: Int32?
 
   private init(path: String, descriptor: Int32) {
     self.path = path
@@ -63,6 +65,7 @@ public final class HomeLock: @unchecked Sendable {
     }
     let lock = HomeLock(path: path, descriptor: descriptor)
     lock.orphanedChildGroups = recordedChildren(path: path)
+    lock.previousHolder = recordedHolder(path: path)
     lock.writeHolder(command: command, children: [])
     return lock
   }
@@ -77,6 +80,7 @@ public final class HomeLock: @unchecked Sendable {
     }
     let lock = HomeLock(path: path, descriptor: descriptor)
     lock.orphanedChildGroups = recordedChildren(path: path)
+    lock.previousHolder = recordedHolder(path: path)
     lock.writeHolder(command: command, children: [])
     return lock
   }
@@ -109,6 +113,12 @@ public final class HomeLock: @unchecked Sendable {
       if attempt < 9 { usleep(20_000) }
     }
     return "another process"
+  }
+
+  /// The pid the previous holder recorded (read before rewriting).
+  public static func recordedHolder(path: String) -> Int32? {
+    guard let bytes = try? FileIO.read(path), let info = try? JSONValue.parse(bytes) else { return nil }
+    return info["pid"]?.intValue.map { Int32(truncatingIfNeeded: $0) }
   }
 
   /// Process groups the previous holder recorded (read before rewriting).

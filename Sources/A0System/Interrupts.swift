@@ -4,7 +4,7 @@ import A0Core
   import Glibc
 #endif
 
-/// SIGINT/SIGTERM/SIGHUP during an operation: remembered here, so the
+/// SIGINT/SIGTERM/SIGHUP/SIGQUIT during an operation: remembered here, so the
 /// running step stops its child process group and the operation fails
 /// closed (cleanup, FAILED) instead of dying half-way.
 public enum Interrupts {
@@ -18,9 +18,9 @@ public enum Interrupts {
     // Inherited masks count too: a parent may have blocked them.
     var unblock = sigset_t()
     sigemptyset(&unblock)
-    for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, signal) }
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&unblock, signal) }
     pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-    for signal in [SIGINT, SIGTERM, SIGHUP] {
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { number in
         Interrupts.received = number
@@ -64,6 +64,7 @@ public enum Interrupts {
     case SIGINT: "SIGINT"
     case SIGTERM: "SIGTERM"
     case SIGHUP: "SIGHUP"
+    case SIGQUIT: "SIGQUIT"
     default: "signal \(number)"
     }
   }

@@ -99,7 +99,8 @@ public struct ProcessRunner: CommandRunning {
     let pid: pid_t
     do {
       pid = try Spawn.start(
-        command, in: environment, stdin: inputPipe[0], stdout: outputPipe[1], stderr: errorPipe[1])
+        killGroupOnExit ? environment.marking(command) : command, in: environment, stdin: inputPipe[0],
+        stdout: outputPipe[1], stderr: errorPipe[1])
     } catch {
       for descriptor in inputPipe + outputPipe + errorPipe { close(descriptor) }
       throw error

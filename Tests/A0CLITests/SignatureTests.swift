@@ -110,13 +110,22 @@ struct SignatureTests {
     #expect(try TestHome.journalEvents(home.paths).last?.eventType == "unauthorized_attempt")
   }
 
-  @Test("a command signature cannot be replayed: it covers the journal head")
+  @Test(
+    "a command signature cannot be replayed: it covers the last change of state, which the agent's own events do not move"
+  )
   func replay() throws {
     let home = try SignedHome()
     try TestHome.put(home.paths, state: .failed)
     let payload = try A0Binary.run(["clear-failure", "--home", home.paths.root, "--print-payload"]).stdout
-    #expect(payload.contains("journal-head: "))
+    #expect(payload.contains("state-head: "))
     let signature = try home.signFile(payload, principal: "alice@example", keys: home.keys)
+    // While the human signs off the host, the agent adds events that change no state.
+    let eventsBefore = try TestHome.journalEvents(home.paths).count
+    for _ in 0..<5 {
+      _ = try home.a0(["begin-staging", "v1.1"])
+      _ = try home.a0(["request-upgrade", "v1.1"])
+    }
+    #expect(try TestHome.journalEvents(home.paths).count > eventsBefore, "the agent moved the journal head")
     let first = try home.a0(["clear-failure", "--signature", signature])
     #expect(first.status == 0, "\(first.stdout)")
     try TestHome.put(home.paths, state: .failed)

@@ -22,3 +22,28 @@ struct OutputTests {
     #expect(fcntl(ends[1], F_GETFL) & O_NONBLOCK == 0)
   }
 }
+
+@Suite("Children a dead a0 left behind")
+struct OrphanMarkTests {
+  @Test("a child carrying a dead holder's mark for this home is found by its process group; others are not")
+  func found() throws {
+    let home = "/tmp/a0-orphan-test/.billy/home"
+    let deadHolder: Int32 = 999_999
+    let marked = try BackgroundProcess(
+      CommandLineSpec(
+        ["/bin/sleep", "30"], environment: [ChildEnvironment.holderVariable: "\(home):\(deadHolder)"],
+        timeoutSeconds: 0), in: ChildEnvironment(), logPath: "/dev/null")
+    let other = try BackgroundProcess(
+      CommandLineSpec(
+        ["/bin/sleep", "30"],
+        environment: [ChildEnvironment.holderVariable: "/elsewhere/.billy/home:\(deadHolder)"],
+        timeoutSeconds: 0), in: ChildEnvironment(), logPath: "/dev/null")
+    defer {
+      marked.stop()
+      other.stop()
+    }
+    let groups = ChildEnvironment(home: home).orphanGroups(ofHolder: deadHolder)
+    #expect(groups == [marked.pid])
+    #expect(ChildEnvironment(home: home).orphanGroups(ofHolder: deadHolder + 1).isEmpty)
+  }
+}
