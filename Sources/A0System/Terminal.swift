@@ -57,9 +57,14 @@ public struct FileHandleOutput: Sendable {
     let bytes = Array(text.utf8)
     _ = bytes.withUnsafeBytes { raw -> Int in
       guard let base = raw.baseAddress else { return 0 }
+      if let copy { return Glibc.write(copy, base, raw.count) }
       // A socket (systemd's journal) cannot be reopened; it takes a flag per call.
-      guard let copy else { return send(descriptor, base, raw.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-      return Glibc.write(copy, base, raw.count)
+      let sent = send(descriptor, base, raw.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+      guard sent < 0 && errno == ENOTSOCK else { return sent }
+      // Another user's terminal (under sudo): a short line goes only where there is room now.
+      var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+      return poll(&ready, 1, 0) == 1 && ready.revents & Int16(POLLOUT) != 0
+        ? Glibc.write(descriptor, base, raw.count) : 0
     }
   }
 }

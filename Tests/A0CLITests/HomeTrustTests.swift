@@ -20,6 +20,15 @@ private struct TrustedHome {
 
   var evidence: String { TestHome.read(paths.journal) + TestHome.read(paths.state) }
 
+  /// Humans sign (alice, whose key stays in the scratch directory), and
+  /// the agent has requested v1.1.
+  func signedWithRequest() throws {
+    let keys = try SigningKeys(in: scratch.path + "/operator", principals: ["alice"])
+    try FileIO.copyFile(from: keys.allowedSigners, to: paths.billy + "/allowed_signers", mode: 0o644)
+    try TestHome.configure(paths, ["humans.proof": "\"ssh-signature\""])
+    #expect(try a0(["request-upgrade", "v1.1"]).status == 0)
+  }
+
   func a0(_ arguments: [String], environment: [String: String] = [:]) throws -> A0Binary.Result {
     try A0Binary.run(arguments + ["--home", paths.root, "--json"], environment: environment)
   }
@@ -81,10 +90,7 @@ struct HomeTrustTests {
   )
   func craftedHome() throws {
     let home = try TrustedHome()
-    let keys = try SigningKeys(in: home.scratch.path + "/operator", principals: ["alice"])
-    try FileIO.copyFile(from: keys.allowedSigners, to: home.paths.billy + "/allowed_signers", mode: 0o644)
-    try TestHome.configure(home.paths, ["humans.proof": "\"ssh-signature\""])
-    #expect(try home.a0(["request-upgrade", "v1.1"]).status == 0)
+    try home.signedWithRequest()
     let before = home.evidence
 
     // What the agent can make without a0: its own config and signers file,
@@ -119,10 +125,7 @@ struct HomeTrustTests {
   @Test("tools come from the home's [tools] path: a fake ssh-keygen on the caller's PATH proves nothing")
   func callerPath() throws {
     let home = try TrustedHome()
-    let keys = try SigningKeys(in: home.scratch.path + "/operator", principals: ["alice"])
-    try FileIO.copyFile(from: keys.allowedSigners, to: home.paths.billy + "/allowed_signers", mode: 0o644)
-    try TestHome.configure(home.paths, ["humans.proof": "\"ssh-signature\""])
-    #expect(try home.a0(["request-upgrade", "v1.1"]).status == 0)
+    try home.signedWithRequest()
 
     let bin = try home.agentDirectory("bin")
     let marker = bin + "/ran"
@@ -181,10 +184,7 @@ struct HomeTrustTests {
   @Test("a FIFO or an oversized file as --signature is bad input at once, before the lock")
   func signatureFiles() throws {
     let home = try TrustedHome()
-    let keys = try SigningKeys(in: home.scratch.path + "/operator", principals: ["alice"])
-    try FileIO.copyFile(from: keys.allowedSigners, to: home.paths.billy + "/allowed_signers", mode: 0o644)
-    try TestHome.configure(home.paths, ["humans.proof": "\"ssh-signature\""])
-    #expect(try home.a0(["request-upgrade", "v1.1"]).status == 0)
+    try home.signedWithRequest()
     let before = home.evidence
     let fifo = home.scratch.path + "/signature.fifo"
     #expect(mkfifo(fifo, 0o666) == 0)

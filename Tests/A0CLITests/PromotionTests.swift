@@ -15,6 +15,23 @@ private func expectSoundProduction(_ paths: HomePaths, serving version: String) 
   #expect(SampleApp.servedVersion(paths) == version)
 }
 
+/// v1.1.0 in production, then a promotion of v1.3.0 (unhealthy there),
+/// returned once production has switched and the service restarted.
+private func promotingUnhealthyRelease(_ paths: HomePaths) throws -> RunningProcess {
+  try SampleApp.putInProduction(paths, "v1.1.0")
+  try SampleApp.approve(paths, "v1.3.0")
+  #expect(try SampleApp.agent(paths, ["begin-staging", "v1.3.0"]).status == 0)
+  #expect(try SampleApp.agent(paths, ["validate"]).status == 0)
+  let promote = try A0Binary.start(["promote", "--home", paths.root, "--json"])
+  var switched = false
+  for _ in 0..<200 where !switched {
+    switched = try TestHome.journalEvents(paths).last?.eventType == "service_restart"
+    if !switched { usleep(50_000) }
+  }
+  #expect(switched)
+  return promote
+}
+
 @Suite("Promotion and rollback", .serialized)
 struct PromotionTests {
   @Test("a good upgrade ends COMPLETE, healthy over HTTP; confirm makes it known-good")
@@ -153,17 +170,7 @@ struct PromotionTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try SampleApp.putInProduction(paths, "v1.1.0")
-    try SampleApp.approve(paths, "v1.3.0")
-    #expect(try SampleApp.agent(paths, ["begin-staging", "v1.3.0"]).status == 0)
-    #expect(try SampleApp.agent(paths, ["validate"]).status == 0)
-    let promote = try A0Binary.start(["promote", "--home", paths.root, "--json"])
-    var switched = false
-    for _ in 0..<200 where !switched {
-      switched = try TestHome.journalEvents(paths).last?.eventType == "service_restart"
-      if !switched { usleep(50_000) }
-    }
-    #expect(switched)
+    let promote = try promotingUnhealthyRelease(paths)
     kill(promote.pid, SIGKILL)
     _ = promote.wait()
     #expect(
@@ -185,17 +192,7 @@ struct PromotionTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.home(in: scratch.path)
     defer { SampleApp.stopService(paths) }
-    try SampleApp.putInProduction(paths, "v1.1.0")
-    try SampleApp.approve(paths, "v1.3.0")
-    #expect(try SampleApp.agent(paths, ["begin-staging", "v1.3.0"]).status == 0)
-    #expect(try SampleApp.agent(paths, ["validate"]).status == 0)
-    let promote = try A0Binary.start(["promote", "--home", paths.root, "--json"])
-    var switched = false
-    for _ in 0..<200 where !switched {
-      switched = try TestHome.journalEvents(paths).last?.eventType == "service_restart"
-      if !switched { usleep(50_000) }
-    }
-    #expect(switched)
+    let promote = try promotingUnhealthyRelease(paths)
     // The caller interrupts the promotion, then keeps interrupting the rollback.
     kill(promote.pid, SIGINT)
     for _ in 0..<10 {
