@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Publishes the sample app as a local bare git repository with release tags,
-and its dependency as a wheel in a local wheelhouse. Offline and deterministic.
+and its dependencies in a local wheelhouse: one as wheels (1.0.0, which
+requirements.txt pins, and 1.0.1, which requirements2.txt pins over it, as
+Agent Zero's requirements2.txt overrides its requirements.txt), one as a
+source distribution only (built at install time when [python] source_builds
+names it). Offline and deterministic.
 
     make-upstream.py DEST [--extra-dependencies N]
 
@@ -16,12 +20,14 @@ Agent Zero; the benchmarks use it. The releases:
 """
 import base64
 import hashlib
+import io
 import json
 import os
 import random
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -63,6 +69,25 @@ def build_wheel(wheelhouse, name="a0_sample_dep", version="1.0.0", modules=None)
             archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
+def build_sdist(wheelhouse):
+    """a0-sample-plain as a source distribution only: no wheel of it exists."""
+    root = "a0_sample_plain-1.0.0"
+    source = os.path.join(HERE, "source-only")
+    files = {
+        "pyproject.toml": b'[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n\n'
+                          b'[project]\nname = "a0-sample-plain"\nversion = "1.0.0"\n',
+        "PKG-INFO": b"Metadata-Version: 2.1\nName: a0-sample-plain\nVersion: 1.0.0\n",
+        "backend.py": open(os.path.join(source, "backend.py"), "rb").read(),
+        "a0_sample_plain.py": open(os.path.join(source, "a0_sample_plain.py"), "rb").read(),
+    }
+    os.makedirs(wheelhouse, exist_ok=True)
+    with tarfile.open(os.path.join(wheelhouse, root + ".tar.gz"), "w:gz", format=tarfile.PAX_FORMAT) as archive:
+        for path, data in sorted(files.items()):
+            info = tarfile.TarInfo(root + "/" + path)
+            info.size, info.mtime, info.mode = len(data), 1767225600, 0o644
+            archive.addfile(info, io.BytesIO(data))
+
+
 def extra_dependencies(wheelhouse, count):
     """Deterministic packages of Python-like source; returns their requirement lines."""
     rng = random.Random(1)
@@ -94,6 +119,7 @@ def main():
     for version, features in RELEASES:
         shutil.copy(os.path.join(HERE, "src", "app.py"), work)
         shutil.copy(os.path.join(HERE, "src", "requirements.txt"), work)
+        shutil.copy(os.path.join(HERE, "src", "requirements2.txt"), work)
         if extra_lines:
             with open(os.path.join(work, "requirements.txt"), "a") as handle:
                 handle.write("".join(line + "\n" for line in extra_lines))
@@ -109,6 +135,10 @@ def main():
     git("push", "-q", bare, "HEAD:refs/heads/main", "--tags", cwd=work)
     shutil.rmtree(work)
     build_wheel(wheelhouse)
+    # What requirements2.txt pins over requirements.txt's 1.0.0.
+    build_wheel(wheelhouse, version="1.0.1", modules={
+        "a0_sample_dep.py": b'def greeting():\n    return "hello from a0-sample-dep 1.0.1"\n'})
+    build_sdist(wheelhouse)
     print(bare)
 
 

@@ -17,12 +17,15 @@ struct DoctorCommand: ParsableCommand {
       config, state, journal, allowed_signers, or the a0 binary (it calls a0 through sudo as a
       dedicated user). Exit 1 otherwise, saying what to fix.
 
+      Without --agent-user, the caller is checked as the agent's user: run it as the user Agent
+      Zero runs as.
+
         $ a0 doctor --agent-user agentzero
       """)
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "The Unix user the agent runs as.")
+  @Option(help: "The Unix user the agent runs as (default: the caller).")
   var agentUser: String?
 
   @Option(
@@ -77,6 +80,7 @@ struct DoctorOutput: CommandOutput {
   var json: JSONValue {
     [
       "proof_mode": .string(report.proofMode.rawValue), "agent_user": .optional(report.agentUser),
+      "agent_user_assumed": .bool(report.agentUserAssumed),
       "secure": .bool(report.isSecure),
       "paths": .array(
         report.findings.map {
@@ -86,7 +90,10 @@ struct DoctorOutput: CommandOutput {
   }
 
   var text: String {
-    (["Proof mode: \(report.proofMode.rawValue)", "Agent user: \(report.agentUser ?? "unknown")"]
+    ([
+      "Proof mode: \(report.proofMode.rawValue)",
+      "Agent user: \(report.agentUser ?? "unknown")\(report.agentUserAssumed ? " (the caller; --agent-user names another)" : "")",
+    ]
       + report.findings.map {
         "\($0.path): writable by \($0.writers.isEmpty ? "nobody checked" : $0.writers.joined(separator: ", "))"
       }

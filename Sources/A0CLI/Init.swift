@@ -37,12 +37,14 @@ struct Init: ParsableCommand {
       let tools = (context.environment["PATH"] ?? "").split(separator: ":").map(String.init).filter {
         $0.hasPrefix("/")
       }
+      let children = tools.isEmpty ? ChildEnvironment() : ChildEnvironment(searchPath: tools)
       if let adoptPath {
-        _ = try Adoption.inspect(path: adoptPath, tools: ChildEnvironment(searchPath: tools))
+        _ = try Adoption.inspect(path: adoptPath, tools: children)
       }
+      let interpreter = InterpreterChoice.pick(tools: children)
       let result = try HomeInitializer.initialize(
         root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())",
-        clock: context.clock, toolsPath: tools.isEmpty ? nil : tools)
+        clock: context.clock, toolsPath: tools.isEmpty ? nil : tools, interpreter: interpreter.interpreter)
       var adopted: Adoption.Result?
       if let adoptPath {
         do {
@@ -56,7 +58,7 @@ struct Init: ParsableCommand {
           throw error
         }
       }
-      return InitOutput(result: result, adopted: adopted)
+      return InitOutput(result: result, adopted: adopted, interpreterNote: interpreter.note)
     }
   }
 }
@@ -64,6 +66,7 @@ struct Init: ParsableCommand {
 struct InitOutput: CommandOutput {
   let result: HomeInitializer.Result
   var adopted: Adoption.Result?
+  var interpreterNote: String?
 
   var json: JSONValue {
     [
@@ -77,6 +80,8 @@ struct InitOutput: CommandOutput {
           "moved_data": .array($0.movedData.map(JSONValue.string)),
         ]
       } ?? .null,
+      "interpreter": .string(result.config.python.interpreter),
+      "interpreter_note": .optional(interpreterNote),
     ]
   }
 
@@ -87,6 +92,7 @@ struct InitOutput: CommandOutput {
       upstream:   \(result.config.upstream.url)
       production: \(result.paths.root)/\(result.config.production.link) \(adopted.map { "-> \($0.version) (adopted; known-good; data moved: \($0.movedData.joined(separator: " ")))" } ?? "(no release yet)")
       state:      \(result.state.currentState.rawValue)
+      python:     \(result.config.python.interpreter)\(interpreterNote.map { "\n    Note: " + $0 } ?? "")
     Next: `a0 check-updates`, then `a0 request-upgrade VERSION`.
     """
   }

@@ -21,9 +21,14 @@ public struct Config: Equatable, Sendable {
     public var interpreter: String
     public var installer: Installer
     public var requirements: [String]
+    /// Requirement files installed with `requirements` and taking precedence
+    /// over them (Agent Zero's `requirements2.txt`).
+    public var overrides: [String] = []
     public var installArgs: [String]
-    /// Let the installer build packages from source, which runs upstream code at install time.
+    /// Let the installer build every package from source, which runs upstream code at install time.
     public var allowSourceBuilds: Bool
+    /// Packages (PEP 503 names) that may be built from source; all others come as wheels.
+    public var sourceBuilds: [String] = []
     public var wheelhouse: String
     public var installTimeoutSeconds: Int
   }
@@ -46,6 +51,9 @@ public struct Config: Equatable, Sendable {
     public var stop: [String]
     public var restartTimeoutSeconds: Int
     public var healthURL: String
+    /// A dotted path into the health answer's JSON whose value must equal
+    /// the version being checked; "" accepts any healthy answer.
+    public var healthVersion: String = ""
     public var healthTimeoutSeconds: Int
     public var healthIntervalSeconds: Int
     public var stableSeconds: Int
@@ -85,12 +93,10 @@ public struct Config: Equatable, Sendable {
       upstream: Upstream(url: url, githubAPI: githubAPIDefault(for: url), timeoutSeconds: 60),
       production: Production(link: link),
       python: Python(
-        interpreter: "python3.12", installer: .auto, requirements: ["requirements.txt"], installArgs: [],
-        allowSourceBuilds: false,
-        wheelhouse: "", installTimeoutSeconds: 1800),
-      data: Data(linkedPaths: [
-        "usr/", ".env", "memory/", "knowledge/custom/", "instruments/custom/", "work_dir/", "logs/", "tmp/",
-      ]),
+        interpreter: "python3.12", installer: .auto, requirements: ["requirements.txt"],
+        overrides: ["requirements2.txt"], installArgs: [], allowSourceBuilds: false,
+        sourceBuilds: AgentZero.sourceBuilds, wheelhouse: "", installTimeoutSeconds: 1800),
+      data: Data(linkedPaths: AgentZero.linkedPaths),
       validation: Validation(
         requiredFiles: ["agent.py", "initialize.py", "run_ui.py", "requirements.txt"],
         importModules: ["agent", "initialize"], importTimeoutSeconds: 60, checkTimeoutSeconds: 300,
@@ -99,7 +105,8 @@ public struct Config: Equatable, Sendable {
         start: ["{python}", "run_ui.py", "--port", "{port}", "--host", "127.0.0.1"],
         healthPath: "/api/health",
         restart: ["systemctl", "restart", "agent-zero"], stop: [], restartTimeoutSeconds: 60,
-        healthURL: "http://127.0.0.1:50001/api/health", healthTimeoutSeconds: 120, healthIntervalSeconds: 2,
+        healthURL: "http://127.0.0.1:50001/api/health", healthVersion: "gitinfo.short_tag",
+        healthTimeoutSeconds: 120, healthIntervalSeconds: 2,
         stableSeconds: 10),
       retention: Retention(keep: 3),
       humans: Humans(proof: .tty, allowedSigners: "allowed_signers", approvalTTLHours: 24, fourEyes: false),
@@ -136,8 +143,10 @@ public struct Config: Equatable, Sendable {
       interpreter = \(string(python.interpreter))
       installer = \(string(python.installer.rawValue))             # auto | uv | pip | none
       requirements = \(array(python.requirements))
+      overrides = \(array(python.overrides))     # installed with requirements, taking precedence over them
       install_args = \(array(python.installArgs))             # the installer's other options; uv reads no config file, so an index goes here
-      allow_source_builds = \(python.allowSourceBuilds)          # true runs upstream build code as this user
+      source_builds = \(array(python.sourceBuilds))   # built from source (runs their build code as this user); all else from wheels
+      allow_source_builds = \(python.allowSourceBuilds)          # true builds any package from source
       wheelhouse = \(string(python.wheelhouse))                # when set: offline install from this directory
       install_timeout_seconds = \(python.installTimeoutSeconds)
 
@@ -160,6 +169,7 @@ public struct Config: Equatable, Sendable {
       stop = \(array(service.stop))                      # optional
       restart_timeout_seconds = \(service.restartTimeoutSeconds)
       health_url = \(string(service.healthURL))
+      health_version = \(string(service.healthVersion))   # JSON path in the health answer that must equal the version; "" turns it off
       health_timeout_seconds = \(service.healthTimeoutSeconds)
       health_interval_seconds = \(service.healthIntervalSeconds)       # longest pause; probes start 50 ms apart
       stable_seconds = \(service.stableSeconds)                # healthy this long, continuously, to pass

@@ -16,6 +16,9 @@ public enum Doctor {
   public struct Report: Sendable {
     public var proofMode: Config.ProofMode
     public var agentUser: String?
+    /// No agent user was named: the caller was checked as the agent, the
+    /// usual install where Agent Zero and a0 share one user.
+    public var agentUserAssumed = false
     public var findings: [Finding]
     public var problems: [String]
     public var isSecure: Bool { problems.isEmpty }
@@ -57,10 +60,13 @@ public enum Doctor {
 
   /// Judged for the home's owner (the user of `.billy/`), whoever runs it,
   /// so root can check a home it would not itself act on. `sudoRules`:
-  /// what `sudo -l -U AGENT` printed, when it could be read.
+  /// what `sudo -l -U AGENT` printed, when it could be read. Without an
+  /// agent user, the caller is checked as the agent's user.
   public static func examine(
-    paths: HomePaths, config: Config, agentUser: String?, binary: String, sudoRules: String? = nil
+    paths: HomePaths, config: Config, agentUser named: String?, binary: String, sudoRules: String? = nil
   ) throws(A0Error) -> Report {
+    let caller = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) }
+    let agentUser = named ?? caller
     let signers = paths.allowedSigners(config)
     let watched =
       ([paths.root, paths.billy, signers, binary] + paths.controlFiles + paths.controlDirectories
@@ -77,7 +83,7 @@ public enum Doctor {
     problems += untrusted.map { "a0 does not trust \($0.path): \($0.rule)" }
     if let sudoRules {
       problems += SudoRules(parsing: sudoRules).problems(owner: ownerName, binary: binary, home: paths.root)
-    } else if agentUser != nil {
+    } else if named != nil {
       problems.append(
         "the agent's sudo rules could not be read: run doctor as root, or pass --sudo-rules FILE with "
           + "what `sudo -l -U AGENT` prints")
@@ -89,7 +95,7 @@ public enum Doctor {
       }
       if agent.name != ownerName { accounts.append(agent) }
     } else {
-      problems.append("the agent's Unix user is unknown: pass --agent-user NAME to check what it can write")
+      problems.append("neither --agent-user nor the caller's user name is known: pass --agent-user NAME")
     }
     var findings: [Finding] = []
     for path in watched {
@@ -109,6 +115,7 @@ public enum Doctor {
       problems.append("a0 runs as the agent's own user \(agentUser); run it as a dedicated user through sudo")
     }
     return Report(
-      proofMode: config.humans.proof, agentUser: agentUser, findings: findings, problems: problems)
+      proofMode: config.humans.proof, agentUser: agentUser, agentUserAssumed: named == nil,
+      findings: findings, problems: problems)
   }
 }

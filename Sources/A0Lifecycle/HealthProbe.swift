@@ -5,8 +5,9 @@ import A0System
   import Glibc
 #endif
 
-/// Polls a health endpoint: healthy means HTTP 200, answered within each
-/// probe's timeout, continuously for `stableSeconds`.
+/// Polls a health endpoint: healthy means HTTP 200 (naming the expected
+/// version, when `[service] health_version` asks for it), answered within
+/// each probe's timeout, continuously for `stableSeconds`.
 public struct HealthProbe {
   public struct Outcome: Sendable {
     public var healthy: Bool
@@ -24,6 +25,7 @@ public struct HealthProbe {
   /// has died: waiting for a dead process helps nobody.
   public func waitUntilHealthy(
     url: String, timeoutSeconds: Double, intervalSeconds: Double, stableSeconds: Double,
+    expecting expected: (check: HealthVersion, version: String)? = nil,
     stillRunning: () -> Bool = { true }
   ) -> Outcome {
     let deadline = monotonicMilliseconds() + Int64(timeoutSeconds * 1000)
@@ -41,7 +43,12 @@ public struct HealthProbe {
         let response = try http.get(url, headers: [:], timeoutSeconds: perProbe)
         lastStatus = response.status
         lastBody = String(response.bodyText.prefix(500))
-        if response.status == 200 {
+        if response.status == 200,
+          let mismatch = expected.flatMap({ $0.check.mismatch(body: response.body, version: $0.version) })
+        {
+          healthySince = nil
+          detail = "HTTP 200, but \(mismatch)"
+        } else if response.status == 200 {
           healthySince = healthySince ?? monotonicMilliseconds()
           detail = "HTTP 200"
         } else {

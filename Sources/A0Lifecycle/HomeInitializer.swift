@@ -20,7 +20,8 @@ public enum HomeInitializer {
   }
 
   public static func initialize(
-    root: String, upstream: String, link: String, actor: String, clock: any Clock, toolsPath: [String]? = nil
+    root: String, upstream: String, link: String, actor: String, clock: any Clock, toolsPath: [String]? = nil,
+    interpreter: String? = nil
   ) throws(A0Error) -> Result {
     guard ConfigRules.isValidUpstreamURL(upstream) else {
       throw A0Error(
@@ -58,6 +59,7 @@ public enum HomeInitializer {
     }
     var config = Config.defaults(upstream: upstream, link: link)
     config.tools.path = toolsPath
+    if let interpreter { config.python.interpreter = interpreter }
     let staging = "\(root)/.billy.init-\(getpid())"
     try FileIO.removeTree(staging)
     try FileIO.makeDirectory(staging, mode: 0o755)

@@ -40,3 +40,57 @@ struct LinkedPath {
     }
   }
 }
+
+/// The user data of `.billy/shared/` as releases see it.
+enum SharedData {
+  /// Skeleton files the user does not have yet are copied into `shared`;
+  /// a user's file is never overwritten, and a link in the user's data
+  /// (which the service's user may write) is never followed.
+  static func mergeSkeleton(_ skeleton: String, into shared: String, durable: Bool = true) throws(A0Error) {
+    guard FileIO.isDirectory(skeleton) else { return }
+    func merge(_ relative: String) throws(A0Error) {
+      let source = skeleton + (relative.isEmpty ? "" : "/" + relative)
+      let target = shared + (relative.isEmpty ? "" : "/" + relative)
+      if FileIO.isRealDirectory(source) {
+        if !FileIO.exists(target) { try FileIO.makeDirectory(target) }
+        guard FileIO.isRealDirectory(target) else { return }
+        for name in try FileIO.listDirectory(source) {
+          try merge(relative.isEmpty ? name : relative + "/" + name)
+        }
+      } else if !FileIO.exists(target) {
+        try FileIO.copyTree(from: source, to: target, durable: durable)
+      }
+    }
+    try merge("")
+  }
+
+  /// A copy of a release laid out as production will run it: the release
+  /// at `<root>/builds/<id>/app` with its data links intact, and the links'
+  /// targets in `<root>/shared/`, a scratch copy of the user's data with the
+  /// release's skeleton merged in as promotion will merge it. What the
+  /// release does to its data on start (a migration, a move, a write
+  /// through a link) happens here first, where a failure costs nothing.
+  static func makeTwin(
+    of artifact: ArtifactInfo, linkedPaths: [String], userData: String, root: String
+  ) throws(A0Error) -> String {
+    let app = root + "/builds/" + artifact.buildID + "/app"
+    try FileIO.makeDirectory(root + "/builds")
+    try FileIO.makeDirectory(root + "/builds/" + artifact.buildID)
+    try FileIO.copyTree(from: artifact.appPath, to: app, skipTopLevel: [".venv"], durable: false)
+    let shared = root + "/shared"
+    try FileIO.makeDirectory(shared)
+    for linked in linkedPaths.map(LinkedPath.init) {
+      let source = userData + "/" + linked.relative
+      let target = shared + "/" + linked.relative
+      try LinkedPath.makeParents(of: target, under: shared)
+      if FileIO.exists(source) {
+        try FileIO.copyTree(from: source, to: target, durable: false)
+      }
+    }
+    try mergeSkeleton(artifact.buildPath + "/skeleton", into: shared, durable: false)
+    for linked in linkedPaths.map(LinkedPath.init) {
+      try linked.createEmpty(at: shared + "/" + linked.relative)
+    }
+    return app
+  }
+}

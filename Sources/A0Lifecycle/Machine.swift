@@ -280,3 +280,11 @@ public final class Machine {
       .wrongState, "not allowed in state \(from.rawValue)", why: why, next: "See `a0 explain-state`")
   }
 }
+
+extension Machine {
+  /// What a health answer must name for `version` to be the release answering.
+  func healthVersion(_ version: String) -> (check: HealthVersion, version: String)? {
+    guard let check = HealthVersion(path: config.service.healthVersion), !check.isOff else { return nil }
+    return (check, version)
+  }
+}

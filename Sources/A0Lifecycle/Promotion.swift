@@ -179,7 +179,7 @@ public final class Promoter {
     let outcome = HealthProbe().waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
-      stableSeconds: Double(config.service.stableSeconds))
+      stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(context.version))
     try FaultPoint.reach("promote.after-health")
     try writeHealth(outcome, version: context.version)
     guard outcome.healthy else {
@@ -227,26 +227,9 @@ public final class Promoter {
       details: ["snapshot": .string(snapshot), "operation_id": .string(FileIO.baseName(of: snapshot))])
   }
 
-  /// Skeleton files the user does not have yet are copied into shared/;
-  /// a user's file is never overwritten, and a link in the user's data
-  /// (which the service's user may write) is never followed.
+  /// Skeleton files the user does not have yet are copied into shared/.
   func copyMissingSkeleton(buildID: String) throws(A0Error) {
-    let skeleton = Artifacts.buildPath(paths, buildID) + "/skeleton"
-    guard FileIO.isDirectory(skeleton) else { return }
-    func merge(_ relative: String) throws(A0Error) {
-      let source = skeleton + (relative.isEmpty ? "" : "/" + relative)
-      let target = paths.shared + (relative.isEmpty ? "" : "/" + relative)
-      if FileIO.isRealDirectory(source) {
-        if !FileIO.exists(target) { try FileIO.makeDirectory(target) }
-        guard FileIO.isRealDirectory(target) else { return }
-        for name in try FileIO.listDirectory(source) {
-          try merge(relative.isEmpty ? name : relative + "/" + name)
-        }
-      } else if !FileIO.exists(target) {
-        try FileIO.copyTree(from: source, to: target)
-      }
-    }
-    try merge("")
+    try SharedData.mergeSkeleton(Artifacts.buildPath(paths, buildID) + "/skeleton", into: paths.shared)
   }
 
   func restart(version: String) throws(A0Error) {
@@ -374,7 +357,7 @@ public final class Promoter {
     let outcome = HealthProbe().waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
-      stableSeconds: Double(config.service.stableSeconds))
+      stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(previous.version))
     try writeHealth(outcome, version: previous.version)
     guard outcome.healthy else {
       throw A0Error(.operationFailed, "\(previous.version) is not healthy either", why: outcome.detail)

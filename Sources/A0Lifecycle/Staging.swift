@@ -559,6 +559,8 @@ public final class Stager {
     var interpreter: String
     var venv: String
     var requirements: [String]
+    /// Installed with the requirements, taking precedence (uv's `--overrides`; pip's second pass).
+    var overrides: [String]
     var installArguments: [String]
     var key: String?
     /// An artifact with the same dependency inputs whose venv will be copied.
@@ -584,21 +586,25 @@ public final class Stager {
       indexArguments = ["--no-index", "--find-links", config.python.wheelhouse]
     }
     let requirements = config.python.requirements.filter { _ in installer != .none }
-    for requirement in requirements where !FileIO.exists(app + "/" + requirement) {
-      throw A0Error(.operationFailed, "the release has no \(requirement)", next: "Check python.requirements")
+    let overrides = config.python.overrides.filter { _ in installer != .none }
+    for requirement in requirements + overrides where !FileIO.exists(app + "/" + requirement) {
+      throw A0Error(
+        .operationFailed, "the release has no \(requirement)",
+        next: "Check python.requirements and python.overrides")
     }
-    let requirementFiles = try reviewRequirements(requirements, app: app, log: log)
-    if !config.python.allowSourceBuilds { indexArguments += ["--only-binary", ":all:"] }
+    let requirementFiles = try reviewRequirements(requirements + overrides, app: app, log: log)
+    indexArguments += Self.sourcePolicyArguments(config.python)
     var prepared = PreparedDependencies(
       installer: installer, uv: installer == .uv ? machine.children.find("uv") : nil,
       interpreter: interpreter, venv: venv,
-      requirements: requirements,
+      requirements: requirements, overrides: overrides,
       installArguments: indexArguments + config.python.installArgs, app: app,
       timeout: Double(config.python.installTimeoutSeconds))
     if installer == .uv, let uv = prepared.uv,
       let inputs = VirtualenvReuse.inputs(
         python: config.python, installer: .uv, installerPath: uv, interpreterPath: interpreter,
-        installArguments: prepared.installArguments, requirementFiles: requirementFiles)
+        installArguments: prepared.installArguments + overrides.flatMap { ["--overrides", $0] },
+        requirementFiles: requirementFiles)
     {
       let key = Digest.sha256Hex(inputs.canonicalBytes)
       prepared.key = key
@@ -657,29 +663,34 @@ public final class Stager {
           ],
           environment: environment, workingDirectory: app, timeoutSeconds: timeout), log: log, what: "uv venv"
       )
-      for requirement in prepared.requirements {
-        _ = try run(
-          CommandLineSpec(
-            [uv, "pip", "install", "--no-config", "--python", venvPython, "--link-mode", "copy"]
-              + prepared.installArguments + ["-r", app + "/" + requirement], environment: environment,
-            workingDirectory: app, timeoutSeconds: timeout), log: log,
-          what: "uv pip install -r \(requirement)")
-      }
+      // One resolution over every file, the overrides winning, as Agent
+      // Zero's own recipe gets in two passes.
+      let files = (prepared.requirements + prepared.overrides).flatMap { ["-r", app + "/" + $0] }
+      let overrides = prepared.overrides.flatMap { ["--overrides", app + "/" + $0] }
+      _ = try runInstall(
+        CommandLineSpec(
+          [uv, "pip", "install", "--no-config", "--python", venvPython, "--link-mode", "copy"]
+            + prepared.installArguments + files + overrides, environment: environment,
+          workingDirectory: app, timeoutSeconds: timeout), log: log,
+        what: "uv pip install "
+          + (prepared.requirements + prepared.overrides).map { "-r \($0)" }.joined(separator: " "))
     case .pip, .auto:
       _ = try run(
         CommandLineSpec(
           [prepared.interpreter, "-m", "venv", "--", venv], workingDirectory: app, timeoutSeconds: timeout),
         log: log, what: "python -m venv")
-      for requirement in prepared.requirements {
-        _ = try run(
+      // pip has no overrides: they are a second pass, as in Agent Zero's recipe.
+      for pass in [prepared.requirements, prepared.overrides] where !pass.isEmpty {
+        _ = try runInstall(
           CommandLineSpec(
             [
               venvPython, "-m", "pip", "install", "--isolated", "--disable-pip-version-check", "--no-input",
               "--no-cache-dir",
             ]
-              + prepared.installArguments + ["-r", app + "/" + requirement],
+              + prepared.installArguments + pass.flatMap { ["-r", app + "/" + $0] },
             environment: PipIsolation.environment, workingDirectory: app,
-            timeoutSeconds: timeout), log: log, what: "pip install -r \(requirement)")
+            timeoutSeconds: timeout), log: log,
+          what: "pip install " + pass.map { "-r \($0)" }.joined(separator: " "))
       }
     case .none:
       _ = try run(
@@ -694,6 +705,31 @@ public final class Stager {
       log: log, what: "python --version")
     return InstalledDependencies(
       python: "\(config.python.interpreter) \(version.stdoutText.trimmingWhitespace)", key: prepared.key)
+  }
+
+  /// Wheels only, except the packages the operator named (or all, with
+  /// `allow_source_builds`): building from source runs upstream code.
+  static func sourcePolicyArguments(_ python: Config.Python) -> [String] {
+    guard !python.allowSourceBuilds else { return [] }
+    return ["--only-binary", ":all:"] + python.sourceBuilds.flatMap { ["--no-binary", $0] }
+  }
+
+  /// An install whose failure names the packages that lacked a wheel, and
+  /// the line that lets them build.
+  func runInstall(_ spec: CommandLineSpec, log: BuildLog?, what: String) throws(A0Error) -> ProcessResult {
+    do {
+      return try run(spec, log: log, what: what)
+    } catch {
+      guard !config.python.allowSourceBuilds,
+        let advice = InstallerOutput.sourceBuildAdvice(
+          InstallerOutput.packagesWithoutWheels(error.why ?? "").filter {
+            !config.python.sourceBuilds.contains($0)
+          })
+      else { throw error }
+      var explained = error
+      explained.next = advice
+      throw explained
+    }
   }
 
   /// Replaces each linked data path by a relative symlink into

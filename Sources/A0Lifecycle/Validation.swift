@@ -356,30 +356,17 @@ public final class Validator {
     return path
   }
 
-  /// Starts a scratch copy of the release (its source tree with the
-  /// release's venv, and scratch data: the skeleton plus copies of the
-  /// config files, never production's data) on a free loopback port, and
-  /// waits for its health endpoint. The whole process group is stopped
-  /// afterwards, whatever happened.
+  /// Starts the release as production will run it, on a free loopback
+  /// port, and waits for its health endpoint: a scratch twin (see
+  /// `SharedData.makeTwin`) with the release's venv, never production's
+  /// data itself. Bounded by the service's health timeout; a process that
+  /// exits fails at once. The whole process group is stopped afterwards,
+  /// whatever happened.
   func health(_ artifact: ArtifactInfo) throws(A0Error) -> CheckResult {
     let scratch = try scratchDirectory("health")
     defer { try? FileIO.removeTree(scratch) }
-    let app = scratch + "/app"
-    try FileIO.copyTree(from: artifact.appPath, to: app, skipTopLevel: [".venv"])
-    for linked in config.data.linkedPaths.map(LinkedPath.init) {
-      let inCopy = app + "/" + linked.relative
-      if FileIO.readLink(inCopy) != nil { unlink(inCopy) }
-      let skeleton = artifact.buildPath + "/skeleton/" + linked.relative
-      if FileIO.exists(skeleton) {
-        try FileIO.copyTree(from: skeleton, to: inCopy)
-      } else {
-        try linked.createEmpty(at: inCopy)
-      }
-    }
-    for file in config.validation.configFiles where FileIO.exists(paths.shared + "/" + file) {
-      try? FileIO.removeTree(app + "/" + file)
-      try FileIO.copyFile(from: paths.shared + "/" + file, to: app + "/" + file, mode: 0o600)
-    }
+    let app = try SharedData.makeTwin(
+      of: artifact, linkedPaths: config.data.linkedPaths, userData: paths.shared, root: scratch)
     let port = try FreePort.find()
     let command = CommandTemplate.expand(
       config.service.start,
@@ -397,8 +384,9 @@ public final class Validator {
     }
     let url = "http://127.0.0.1:\(port)\(config.service.healthPath)"
     let outcome = HealthProbe().waitUntilHealthy(
-      url: url, timeoutSeconds: Double(config.validation.checkTimeoutSeconds), intervalSeconds: 0.25,
-      stableSeconds: 0, stillRunning: { !server.hasExited })
+      url: url, timeoutSeconds: Double(config.service.healthTimeoutSeconds), intervalSeconds: 0.25,
+      stableSeconds: 0, expecting: machine.healthVersion(artifact.version),
+      stillRunning: { !server.hasExited })
     let output =
       "GET \(url): \(outcome.lastStatus.map(String.init) ?? "no answer") \(outcome.lastBody)\n"
       + server.outputTail(bytes: 2000)

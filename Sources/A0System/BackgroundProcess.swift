@@ -62,10 +62,11 @@ public final class BackgroundProcess {
 
 extension FileIO {
   /// Copies a tree: directories, regular files (with their mode) and
-  /// symlinks as symlinks; never follows a link.
-  public static func copyTree(from source: String, to destination: String, skipTopLevel: Set<String> = [])
-    throws(A0Error)
-  {
+  /// symlinks as symlinks; never follows a link. `durable: false` skips the
+  /// fsync of each file, for scratch copies nobody needs after a crash.
+  public static func copyTree(
+    from source: String, to destination: String, skipTopLevel: Set<String> = [], durable: Bool = true
+  ) throws(A0Error) {
     var info = stat()
     guard lstat(source, &info) == 0 else {
       throw A0Error(.operationFailed, "cannot read \(source)", why: errnoText())
@@ -74,20 +75,22 @@ extension FileIO {
     case S_IFDIR:
       try makeDirectory(destination, mode: info.st_mode & 0o7777)
       for name in try listDirectory(source) where !skipTopLevel.contains(name) {
-        try copyTree(from: source + "/" + name, to: destination + "/" + name)
+        try copyTree(from: source + "/" + name, to: destination + "/" + name, durable: durable)
       }
     case S_IFLNK:
       guard let target = readLink(source), symlink(target, destination) == 0 else {
         throw A0Error(.operationFailed, "cannot copy the link \(source)", why: errnoText())
       }
     case S_IFREG:
-      try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777)
+      try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777, durable: durable)
     default:
       return
     }
   }
 
-  public static func copyFile(from source: String, to destination: String, mode: mode_t) throws(A0Error) {
+  public static func copyFile(from source: String, to destination: String, mode: mode_t, durable: Bool = true)
+    throws(A0Error)
+  {
     let input = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard input >= 0 else { throw A0Error(.operationFailed, "cannot open \(source)", why: errnoText()) }
     defer { close(input) }
@@ -109,6 +112,6 @@ extension FileIO {
       if count == 0 { break }
       try writeAll(descriptor: output, Array(buffer[0..<count]), path: destination)
     }
-    try fsyncDescriptor(output, path: destination)
+    if durable { try fsyncDescriptor(output, path: destination) }
   }
 }

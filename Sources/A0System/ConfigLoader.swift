@@ -169,8 +169,8 @@ private struct TableReader {
     let python = try section(
       "python",
       keys: [
-        "interpreter", "installer", "requirements", "install_args", "allow_source_builds", "wheelhouse",
-        "install_timeout_seconds",
+        "interpreter", "installer", "requirements", "overrides", "install_args", "allow_source_builds",
+        "source_builds", "wheelhouse", "install_timeout_seconds",
       ])
     config.python.interpreter = try string(
       python, "python", "interpreter", default: config.python.interpreter)
@@ -183,8 +183,18 @@ private struct TableReader {
     for requirement in config.python.requirements where !ConfigRules.isValidLinkedPath(requirement) {
       throw bad("python.requirements", "must hold relative paths inside the release, not \"\(requirement)\"")
     }
+    // Keys newer than a home's file are off when absent: the file says what its operator chose.
+    config.python.overrides = try strings(python, "python", "overrides", default: [])
+    for file in config.python.overrides where !ConfigRules.isValidLinkedPath(file) {
+      throw bad("python.overrides", "must hold relative paths inside the release, not \"\(file)\"")
+    }
     config.python.installArgs = try strings(python, "python", "install_args", default: [])
     config.python.allowSourceBuilds = try boolean(python, "python", "allow_source_builds", default: false)
+    let sourceBuilds = try strings(python, "python", "source_builds", default: [])
+    for name in sourceBuilds where !PackageName.isValid(name) {
+      throw bad("python.source_builds", "must hold package names, not \"\(name)\"")
+    }
+    config.python.sourceBuilds = sourceBuilds.map(PackageName.normalized)
     config.python.wheelhouse = try string(python, "python", "wheelhouse", default: "")
     config.python.installTimeoutSeconds = try integer(
       python, "python", "install_timeout_seconds", default: 1800, range: 1...86_400)
@@ -244,7 +254,7 @@ private struct TableReader {
     let service = try section(
       "service",
       keys: [
-        "start", "health_path", "restart", "stop", "restart_timeout_seconds", "health_url",
+        "start", "health_path", "restart", "stop", "restart_timeout_seconds", "health_url", "health_version",
         "health_timeout_seconds",
         "health_interval_seconds", "stable_seconds",
       ])
@@ -263,6 +273,11 @@ private struct TableReader {
     config.service.healthURL = try string(service, "service", "health_url", default: config.service.healthURL)
     guard config.service.healthURL.lowercased().hasPrefix("http://") else {
       throw bad("service.health_url", "must be an http:// URL")
+    }
+    config.service.healthVersion = try string(service, "service", "health_version", default: "")
+    guard HealthVersion(path: config.service.healthVersion) != nil else {
+      throw bad(
+        "service.health_version", "must be \"\" or a dotted path of JSON keys, like \"gitinfo.short_tag\"")
     }
     config.service.healthTimeoutSeconds = try integer(
       service, "service", "health_timeout_seconds", default: 120, range: 1...3600)

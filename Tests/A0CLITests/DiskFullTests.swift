@@ -27,7 +27,9 @@ private final class SmallDisk {
 
 @Suite("Disk full", .serialized)
 struct DiskFullTests {
-  @Test("staging into a full disk fails cleanly, frees what it wrote, and ends in FAILED with the reason")
+  @Test(
+    "staging into a full disk fails cleanly, frees what it wrote, and ends in FAILED with the reason",
+    .enabled(if: Needs.root, Needs.rootReason))
   func stagingRunsOutOfSpace() throws {
     try #require(getuid() == 0, "mounting a tmpfs needs root, which CI has")
     let scratch = ScratchDirectory()
@@ -53,7 +55,9 @@ struct DiskFullTests {
     #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
   }
 
-  @Test("a journal append that cannot be written stops the command before any state change")
+  @Test(
+    "a journal append that cannot be written stops the command before any state change",
+    .enabled(if: Needs.root, Needs.rootReason))
   func journalCannotBeWritten() throws {
     try #require(getuid() == 0, "mounting a tmpfs needs root, which CI has")
     let scratch = ScratchDirectory()

@@ -53,6 +53,28 @@ struct PromotionTests {
   }
 
   @Test(
+    "a restart that leaves the old release answering fails the health gate: the new version must be what answers"
+  )
+  func oldReleaseStillAnswering() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    try SampleApp.putInProduction(paths, "v1.0.0")
+    // A restart command that succeeds and changes nothing, as a unit with the wrong name would.
+    try TestHome.configure(
+      paths,
+      ["service.restart": "[\"/bin/true\"]", "service.stop": "[]", "service.health_timeout_seconds": "3"])
+    let result = try SampleApp.upgrade(paths, to: "v1.1.0")
+    #expect(result.status == 1, "\(result.stdout)")
+    let status = try SampleApp.status(paths)
+    #expect(status?["current_state"] == "IDLE")
+    #expect(
+      status?["last_failure"]?["error"]?.stringValue?.contains(#"version is "v1.0.0", not "v1.1.0""#) == true,
+      "\(String(describing: status))")
+    try expectSoundProduction(paths, serving: "v1.0.0")
+  }
+
+  @Test(
     "a release that fails health in production rolls back code and data and ends in IDLE serving the old one")
   func automaticRollback() throws {
     let scratch = ScratchDirectory()

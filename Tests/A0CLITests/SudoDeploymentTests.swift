@@ -117,7 +117,9 @@ private func errorCode(_ result: ProcessResult) -> String? {
 
 @Suite("the secure deployment under sudo, attacked as the agent", .serialized)
 struct SudoDeploymentTests {
-  @Test("every attack through the documented sudo rule is refused; the human's decisions still work")
+  @Test(
+    "every attack through the documented sudo rule is refused; the human's decisions still work",
+    .enabled(if: Needs.root, Needs.rootReason))
   func attacksThroughSudo() throws {
     try #require(getuid() == 0, "this test creates users and sudo rules and needs root")
     try #require(ChildEnvironment().find("sudo") != nil, ".ci/run installs sudo from Debian")

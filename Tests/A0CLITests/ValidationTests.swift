@@ -59,7 +59,7 @@ struct ValidationTests {
       [
         "service.start":
           "[\"{python}\", \"-c\", \"\(code.replacingOccurrences(of: "\"", with: "\\\""))\", \"{port}\"]",
-        "validation.check_timeout_seconds": "3",
+        "service.health_timeout_seconds": "3",
       ])
     let started = Date()
     let result = try SampleApp.agent(paths, ["validate", "--only", "health"])
@@ -88,6 +88,69 @@ struct ValidationTests {
       #expect(status?["reason_code"] == "integrity_violation")
       #expect(status?["authority_level"] == "observer")
     }
+  }
+
+  @Test("the dry run must name the version it was given: another version answering fails the health check")
+  func healthNamesTheVersion() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.staged(in: scratch.path)
+    // The sample answers {"status": "ok", "version": "v1.0.0", ...}.
+    try TestHome.configure(paths, ["service.health_version": "\"status\""])
+    let wrong = try SampleApp.agent(paths, ["validate", "--only", "health"])
+    #expect(wrong.status == 1, "\(wrong.stdout)")
+    #expect(
+      wrong.json?["error"]?["message"]?.stringValue?.contains(#"status is "ok", not "v1.0.0""#) == true,
+      "\(wrong.stdout)")
+  }
+
+  @Test(
+    "the dry run is production's twin: the release sees a copy of the user's data through its own links, and what it does there stays there"
+  )
+  func dryRunTwin() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.staged(in: scratch.path)
+    try TestHome.write(paths.shared + "/data/notes.json", "the user's notes")
+    // Serves 200 only if data/ is a link (as in production) to a copy holding the user's file.
+    let twin = #"""
+      import http.server, os, sys
+      with open("data/notes.json") as handle: seen = handle.read()
+      open("data/written-by-the-dry-run", "w").write("x")
+      ok = os.path.islink("data") and seen == "the user's notes"
+      class H(http.server.BaseHTTPRequestHandler):
+          def do_GET(self):
+              self.send_response(200 if ok else 500); self.end_headers(); self.wfile.write(b'{"version": "v1.0.0"}')
+      http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+      """#
+    try TestHome.configure(
+      paths, ["service.start": "[\"{python}\", \"-c\", \(TOMLText.quote(twin)), \"{port}\"]"])
+    let result = try SampleApp.agent(paths, ["validate", "--only", "health"])
+    #expect(result.status == 0, "\(result.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: paths.shared + "/data/written-by-the-dry-run"))
+    #expect(TestHome.read(paths.shared + "/data/notes.json") == "the user's notes")
+  }
+
+  @Test(
+    "a release whose start moves a linked path (as Agent Zero's migration renames legacy links) fails validation, not production"
+  )
+  func dryRunCatchesMovedLinks() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.staged(in: scratch.path)
+    try TestHome.write(paths.shared + "/.env", "KEY=value\n")
+    // Renames its .env link into data/, where the relative link dangles, then reads its settings.
+    let migrating = #"""
+      import http.server, os, sys
+      os.rename(".env", "data/.env")
+      open("data/.env").read()
+      """#
+    try TestHome.configure(
+      paths, ["service.start": "[\"{python}\", \"-c\", \(TOMLText.quote(migrating)), \"{port}\"]"])
+    let started = Date()
+    let result = try SampleApp.agent(paths, ["validate", "--only", "health"])
+    #expect(result.status == 1, "\(result.stdout)")
+    #expect(result.json?["error"]?["message"]?.stringValue?.contains("exited") == true, "\(result.stdout)")
+    #expect(Date().timeIntervalSince(started) < 5, "a process that exits fails at once")
+    #expect(TestHome.read(paths.shared + "/.env") == "KEY=value\n")
+    #expect(!FileManager.default.fileExists(atPath: paths.shared + "/data/.env"))
   }
 
   @Test("a broken config file in the user's data fails the config check")

@@ -19,6 +19,14 @@ struct ConfigLoaderTests {
     #expect(try ConfigLoader.parse(config.toml) == config)
   }
 
+  @Test("keys newer than a home's file are off when it lacks them")
+  func newKeysOff() throws {
+    let config = try ConfigLoader.parse("[upstream]\nurl = \"/x\"\n")
+    #expect(config.python.overrides.isEmpty)
+    #expect(config.python.sourceBuilds.isEmpty)
+    #expect(config.service.healthVersion.isEmpty)
+  }
+
   static let bad: [(String, String)] = [
     ("[upstream]\nurl = \"/x\"\n[surprise]\n", "surprise"),
     ("[upstream]\nurl = \"/x\"\ncolour = 1\n", "upstream.colour"),
@@ -37,6 +45,12 @@ struct ConfigLoaderTests {
       "validation.import_modules"
     ),
     ("[upstream]\nurl = \"/x\"\n[humans]\nproof = \"password\"\n", "humans.proof"),
+    (
+      "[upstream]\nurl = \"/x\"\n[python]\nsource_builds = [\"--index-url=http://evil\"]\n",
+      "python.source_builds"
+    ),
+    ("[upstream]\nurl = \"/x\"\n[python]\noverrides = [\"/etc/passwd\"]\n", "python.overrides"),
+    ("[upstream]\nurl = \"/x\"\n[service]\nhealth_version = \"gitinfo..tag\"\n", "service.health_version"),
     ("[upstream\nurl = \"/x\"\n", "not valid TOML"),
   ]
 

@@ -41,6 +41,7 @@ public enum SampleApp {
       [
         "python.interpreter": "\"python3\"", "python.installer": "\"\(installer)\"",
         "python.wheelhouse": "\"\(published.wheelhouse)\"", "python.install_timeout_seconds": "120",
+        "python.overrides": "[\"requirements2.txt\"]", "python.source_builds": "[\"a0-sample-plain\"]",
         "data.linked_paths": "[\"data/\", \".env\"]",
         "validation.required_files": "[\"app.py\", \"requirements.txt\", \"release.json\"]",
         "validation.import_modules": "[\"app\"]", "validation.import_timeout_seconds": "30",
@@ -50,6 +51,7 @@ public enum SampleApp {
         "service.restart": "[\"\(service)\", \"restart\", \"\(paths.root)\", \"\(servicePort)\"]",
         "service.stop": "[\"\(service)\", \"stop\", \"\(paths.root)\", \"\(servicePort)\"]",
         "service.health_url": "\"http://127.0.0.1:\(servicePort)/health\"",
+        "service.health_version": "\"version\"",
         "service.health_timeout_seconds": "6", "service.health_interval_seconds": "1",
         "service.stable_seconds": "1", "service.restart_timeout_seconds": "20",
       ])

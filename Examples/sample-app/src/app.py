@@ -11,6 +11,7 @@ import os
 import sys
 
 import a0_sample_dep
+import a0_sample_plain
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RELEASE = json.load(open(os.path.join(HERE, "release.json")))
@@ -28,8 +29,13 @@ STATE = {"healthy": True, "detail": "ok"}
 def migrate():
     """v1.3.0 rewrites the notes to a new format in place, one way, and then
     finds it cannot serve them: the kind of first start that must be rolled
-    back with its data."""
-    if not RELEASE.get("migrates_notes") or not os.path.exists(NOTES):
+    back with its data. It does so under the production setting its service
+    manager gives it (SAMPLE_DATA_FORMAT=2, as a unit's Environment= line
+    would), which a0's dry run cannot know: a failure only production shows,
+    for the health gate and the rollback to catch."""
+    if not RELEASE.get("migrates_notes") or os.environ.get("SAMPLE_DATA_FORMAT") != "2":
+        return
+    if not os.path.exists(NOTES):
         return
     with open(NOTES) as handle:
         notes = json.load(handle)

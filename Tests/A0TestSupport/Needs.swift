@@ -1,0 +1,25 @@
+import A0System
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What some tests need beyond the README's requirements. On a developer's
+/// machine a test whose need is missing is skipped, saying why; under CI
+/// (`CI=true`, set by CI and `.ci/run`'s caller) it runs anyway, so a
+/// missing tool fails loudly instead of silently shrinking the suite.
+public enum Needs {
+  static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+  /// A tool on the caller's PATH.
+  public static func tool(_ name: String) -> Bool { underCI || TestTools.callerTools.find(name) != nil }
+
+  /// Root: the test creates Unix users, sudo rules or mounts.
+  public static var root: Bool { underCI || getuid() == 0 }
+
+  public static let uvReason: Comment = "needs uv on PATH (python3 -m pip install uv); CI installs it"
+  public static let rootReason: Comment =
+    "needs root (creates Unix users, sudo rules or mounts); CI runs as root"
+}
