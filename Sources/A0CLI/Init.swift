@@ -39,7 +39,9 @@ struct Init: ParsableCommand {
       }
       let children = tools.isEmpty ? ChildEnvironment() : ChildEnvironment(searchPath: tools)
       if let adoptPath {
-        _ = try Adoption.inspect(path: adoptPath, tools: children)
+        _ = try Adoption.inspect(
+          path: adoptPath, tools: children,
+          linkedPaths: Config.defaults(upstream: upstream, link: name).data.linkedPaths)
       }
       let interpreter = InterpreterChoice.pick(tools: children)
       let result = try HomeInitializer.initialize(

@@ -16,8 +16,8 @@ public enum Adoption {
   }
 
   /// Checks PATH can be adopted before anything changes: a clean checkout at
-  /// a release tag, with a venv.
-  public static func inspect(path: String, tools: ChildEnvironment) throws(A0Error)
+  /// a release tag, with a venv, and no user data that would stay behind.
+  public static func inspect(path: String, tools: ChildEnvironment, linkedPaths: [String]) throws(A0Error)
     -> (version: Version, commit: String)
   {
     if let home = HomePaths.enclosingHome(of: path) {
@@ -52,6 +52,7 @@ public enum Adoption {
           "Commit them elsewhere or restore them (`git -C \(path) stash`); a0 only adopts a release as released"
       )
     }
+    try refuseStrandedData(path: path, runner: runner, linkedPaths: linkedPaths)
     let tag = try runner.run(
       CommandLineSpec(
         ["git"] + Git.safetyOptions + ["-C", path, "describe", "--tags", "--exact-match", "HEAD"],
@@ -69,11 +70,47 @@ public enum Adoption {
     return (version, head.stdoutText.trimmingWhitespace)
   }
 
+  /// Files git does not track (untracked or ignored) are the install's own
+  /// data. Those outside `[data] linked_paths` would stay in the adopted
+  /// release, and be gone from the next one: refused, naming them.
+  static func refuseStrandedData(path: String, runner: ProcessRunner, linkedPaths: [String]) throws(A0Error) {
+    let listed = try runner.run(
+      CommandLineSpec(
+        ["git"] + Git.safetyOptions + [
+          "-C", path, "status", "--porcelain", "-z", "--ignored", "--untracked-files=normal",
+        ],
+        environment: Git.environment, timeoutSeconds: 60))
+    guard listed.succeeded else {
+      throw A0Error(.badInput, "git cannot read \(path)", why: listed.tail(lines: 3))
+    }
+    let linked = linkedPaths.map(LinkedPath.init)
+    let stranded = listed.stdoutText.split(separator: "\0").compactMap { entry -> String? in
+      guard entry.hasPrefix("?? ") || entry.hasPrefix("!! ") else { return nil }
+      let file = String(entry.dropFirst(3))
+      let bare = file.hasSuffix("/") ? String(file.dropLast()) : file
+      let isBuildOutput =
+        bare == ".venv" || bare.hasSuffix("/__pycache__") || bare == "__pycache__" || bare.hasSuffix(".pyc")
+      let isLinked = linked.contains { bare == $0.relative || bare.hasPrefix($0.relative + "/") }
+      return isBuildOutput || isLinked ? nil : file
+    }
+    guard stranded.isEmpty else {
+      throw A0Error(
+        .badInput,
+        "\(path) holds data outside [data] linked_paths: \(stranded.prefix(10).joined(separator: ", "))",
+        why: "adoption moves only the linked paths into .billy/shared/; the rest would stay behind in the "
+          + "adopted release and be missing from every later one",
+        next: "Start the install once at its current version (Agent Zero v1.x moves its legacy .env, memory/ "
+          + "and knowledge/custom/ into usr/ when it starts), or add the paths to [data] linked_paths, "
+          + "or move them out; then adopt again")
+    }
+  }
+
   /// Moves PATH into `builds/<id>/app`, its user data into `shared/`, links
   /// the data back, writes the manifest, publishes the artifact, points
   /// production at it, and records it as production and known-good.
   public static func adopt(_ machine: Machine, path: String, caller: Caller) throws(A0Error) -> Result {
-    let (version, commit) = try inspect(path: path, tools: machine.children)
+    let (version, commit) = try inspect(
+      path: path, tools: machine.children, linkedPaths: machine.config.data.linkedPaths)
     let paths = machine.paths
     let buildID = Stager.newOperationID(at: machine.clock.now())
     let build = Artifacts.buildPath(paths, buildID)

@@ -17,14 +17,17 @@ private func makeInstall(_ scratch: ScratchDirectory) throws -> (UpstreamFixture
     try git.run(
       CommandLineSpec(["python3", "-m", "venv", "--without-pip", install + "/.venv"], timeoutSeconds: 120)
     ).succeeded)
-  for directory in ["usr/projects", "memory", "tmp"] {
+  // Agent Zero v1.x keeps its data in usr/, caches in tmp/, and a log per start in logs/.
+  for directory in ["usr/projects", "usr/memory/default", "tmp", "logs", "__pycache__"] {
     try FileManager.default.createDirectory(
       atPath: install + "/" + directory, withIntermediateDirectories: true)
   }
-  try "API_KEY=secret\n".write(toFile: install + "/.env", atomically: false, encoding: .utf8)
+  try "API_KEY=secret\n".write(toFile: install + "/usr/.env", atomically: false, encoding: .utf8)
   try "project notes".write(toFile: install + "/usr/projects/p.txt", atomically: false, encoding: .utf8)
-  try "{}".write(toFile: install + "/memory/m.json", atomically: false, encoding: .utf8)
+  try "{}".write(toFile: install + "/usr/memory/default/m.json", atomically: false, encoding: .utf8)
   try #"{"theme":"dark"}"#.write(toFile: install + "/tmp/settings.json", atomically: false, encoding: .utf8)
+  try "started".write(toFile: install + "/logs/log_1.html", atomically: false, encoding: .utf8)
+  try "bytecode".write(toFile: install + "/__pycache__/x.pyc", atomically: false, encoding: .utf8)
   return (upstream, install)
 }
 
@@ -43,10 +46,11 @@ struct AdoptionTests {
     let paths = HomePaths(root: home)
     #expect(ProductionInfo.read(paths)?.version == "v1.0")
     #expect(ProductionInfo.read(path: paths.knownGood)?.version == "v1.0")
-    #expect(TestHome.read(home + "/agent-zero/.env") == "API_KEY=secret\n")
+    #expect(TestHome.read(home + "/agent-zero/usr/.env") == "API_KEY=secret\n")
     #expect(TestHome.read(paths.shared + "/usr/projects/p.txt") == "project notes")
     #expect(TestHome.read(paths.shared + "/tmp/settings.json") == #"{"theme":"dark"}"#)
-    #expect(TestHome.read(home + "/agent-zero/memory/m.json") == "{}")
+    #expect(TestHome.read(paths.shared + "/logs/log_1.html") == "started")
+    #expect(TestHome.read(home + "/agent-zero/usr/memory/default/m.json") == "{}")
     #expect(TestHome.read(home + "/agent-zero/VERSION") == "v1.0\n")
     #expect(try A0Binary.run(["verify", "--home", home]).status == 0)
     let listed = try A0Binary.run(["list-artifacts", "--home", home, "--json"]).json?["data"]?["artifacts"]
@@ -66,7 +70,38 @@ struct AdoptionTests {
     #expect(result.status == 65)
     #expect(result.json?["error"]?["message"]?.stringValue?.contains("local code changes") == true)
     #expect(TestHome.read(install + "/VERSION") == "edited\n")
-    #expect(TestHome.read(install + "/.env") == "API_KEY=secret\n")
+    #expect(TestHome.read(install + "/usr/.env") == "API_KEY=secret\n")
     #expect(!FileManager.default.fileExists(atPath: home + "/.billy"))
+  }
+
+  @Test(
+    "data outside the linked paths (an older release's top-level .env and memory/) is refused, named, and left as it was"
+  )
+  func strandedLegacyData() throws {
+    let scratch = ScratchDirectory()
+    let (upstream, install) = try makeInstall(scratch)
+    try FileManager.default.createDirectory(atPath: install + "/memory", withIntermediateDirectories: true)
+    try "{}".write(toFile: install + "/memory/old.json", atomically: false, encoding: .utf8)
+    try "OLD_KEY=1\n".write(toFile: install + "/.env", atomically: false, encoding: .utf8)
+    let home = scratch.path + "/home"
+    let refused = try A0Binary.run([
+      "init", "--upstream", upstream.bare, "--adopt", install, "--home", home, "--json",
+    ])
+    #expect(refused.status == 65, "\(refused.stdout)")
+    let message = refused.json?["error"]?["message"]?.stringValue ?? ""
+    #expect(message.contains(".env") && message.contains("memory/"), "\(message)")
+    #expect(!message.contains("__pycache__") && !message.contains("usr/"), "\(message)")
+    #expect(TestHome.read(install + "/memory/old.json") == "{}")
+    #expect(!FileManager.default.fileExists(atPath: home + "/.billy"))
+
+    // As Agent Zero's start-up migration would: into usr/. Then adoption carries everything.
+    #expect(rename(install + "/.env", install + "/usr/legacy.env") == 0)
+    #expect(rename(install + "/memory/old.json", install + "/usr/memory/old.json") == 0)
+    #expect(rmdir(install + "/memory") == 0)
+    let adopted = try A0Binary.run([
+      "init", "--upstream", upstream.bare, "--adopt", install, "--home", home, "--json",
+    ])
+    #expect(adopted.status == 0, "\(adopted.stdout)")
+    #expect(TestHome.read(HomePaths(root: home).shared + "/usr/memory/old.json") == "{}")
   }
 }
