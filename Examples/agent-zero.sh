@@ -42,6 +42,7 @@ fi
 service="$PWD/Examples/agent-zero/service"
 sed -i "s|^restart = .*|restart = [\"$service\", \"restart\", \"$home\", \"$port\"]|; \
   s|^stop = .*|stop = [\"$service\", \"stop\", \"$home\", \"$port\"]|; \
+  s|^running = .*|running = [\"$service\", \"status\", \"$home\", \"$port\"]|; \
   s|^health_url = .*|health_url = \"http://127.0.0.1:$port/api/health\"|" "$config"
 trap '"$service" stop "$home" "$port" || true' EXIT
 

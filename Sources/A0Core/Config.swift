@@ -49,6 +49,9 @@ public struct Config: Equatable, Sendable {
     public var healthPath: String
     public var restart: [String]
     public var stop: [String]
+    /// Exits 0 while the service runs; asked between health probes, so a
+    /// service that died at start fails the gate at once. Empty: not asked.
+    public var running: [String] = []
     public var restartTimeoutSeconds: Int
     public var healthURL: String
     /// A dotted path into the health answer's JSON whose value must equal
@@ -167,6 +170,7 @@ public struct Config: Equatable, Sendable {
       health_path = \(string(service.healthPath))
       restart = \(array(service.restart))
       stop = \(array(service.stop))                      # optional
+      running = \(array(service.running))                   # optional: exits 0 while the service runs, e.g. ["systemctl", "is-active", "--quiet", "agent-zero"]
       restart_timeout_seconds = \(service.restartTimeoutSeconds)
       health_url = \(string(service.healthURL))
       health_version = \(string(service.healthVersion))   # JSON path in the health answer that must equal the version; "" turns it off

@@ -22,7 +22,8 @@ public struct HealthProbe {
   public init(http: any HTTPFetching = HTTPClient()) { self.http = http }
 
   /// `stillRunning` lets the caller stop early when the server it started
-  /// has died: waiting for a dead process helps nobody.
+  /// has died: waiting for a dead process helps nobody. It is asked after
+  /// each probe that did not pass.
   public func waitUntilHealthy(
     url: String, timeoutSeconds: Double, intervalSeconds: Double, stableSeconds: Double,
     expecting expected: (check: HealthVersion, version: String)? = nil,
@@ -68,7 +69,7 @@ public struct HealthProbe {
           healthy: false, detail: "interrupted", attempts: attempts, lastStatus: lastStatus,
           lastBody: lastBody)
       }
-      if !stillRunning() {
+      if healthySince == nil, !stillRunning() {
         return Outcome(
           healthy: false, detail: "the process exited (\(detail))", attempts: attempts,
           lastStatus: lastStatus,

@@ -179,7 +179,8 @@ public final class Promoter {
     let outcome = HealthProbe().waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
-      stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(context.version))
+      stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(context.version),
+      stillRunning: { serviceRuns(version: context.version) })
     try FaultPoint.reach("promote.after-health")
     try writeHealth(outcome, version: context.version)
     guard outcome.healthy else {
@@ -240,13 +241,31 @@ public final class Promoter {
     try runService(command, what: "restart", version: version)
   }
 
-  func runService(_ command: [String], what: String, version: String) throws(A0Error) {
-    let spec = CommandLineSpec(
+  /// `[service] running` says whether the restarted service still runs;
+  /// true when it is not configured or gives no answer in time.
+  func serviceRuns(version: String) -> Bool {
+    guard !config.service.running.isEmpty else { return true }
+    let command = CommandTemplate.expand(
+      config.service.running,
+      values: ["python": link + "/.venv/bin/python", "app": link, "version": version, "port": ""])
+    guard let result = try? restartRunner.run(serviceSpec(command, version: version, timeoutSeconds: 10)),
+      !result.timedOut
+    else { return true }
+    return result.succeeded
+  }
+
+  func serviceSpec(_ command: [String], version: String, timeoutSeconds: Double) -> CommandLineSpec {
+    CommandLineSpec(
       command,
       environment: [
         "A0_HOME": paths.root, "A0_RELEASE_DIR": link, "A0_VERSION": version,
         "A0_PRODUCTION_LINK": config.production.link,
-      ], workingDirectory: paths.root, timeoutSeconds: Double(config.service.restartTimeoutSeconds))
+      ], workingDirectory: paths.root, timeoutSeconds: timeoutSeconds)
+  }
+
+  func runService(_ command: [String], what: String, version: String) throws(A0Error) {
+    let spec = serviceSpec(
+      command, version: version, timeoutSeconds: Double(config.service.restartTimeoutSeconds))
     let result = try restartRunner.run(spec)
     try machine.record(
       eventType: "service_\(what)", actor: "system",
@@ -357,7 +376,8 @@ public final class Promoter {
     let outcome = HealthProbe().waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
-      stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(previous.version))
+      stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(previous.version),
+      stillRunning: { serviceRuns(version: previous.version) })
     try writeHealth(outcome, version: previous.version)
     guard outcome.healthy else {
       throw A0Error(.operationFailed, "\(previous.version) is not healthy either", why: outcome.detail)

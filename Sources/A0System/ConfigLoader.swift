@@ -254,7 +254,8 @@ private struct TableReader {
     let service = try section(
       "service",
       keys: [
-        "start", "health_path", "restart", "stop", "restart_timeout_seconds", "health_url", "health_version",
+        "start", "health_path", "restart", "stop", "running", "restart_timeout_seconds", "health_url",
+        "health_version",
         "health_timeout_seconds",
         "health_interval_seconds", "stable_seconds",
       ])
@@ -268,6 +269,7 @@ private struct TableReader {
     config.service.restart = try command(
       service, "service", "restart", default: config.service.restart, allowEmpty: false)
     config.service.stop = try command(service, "service", "stop", default: [], allowEmpty: true)
+    config.service.running = try command(service, "service", "running", default: [], allowEmpty: true)
     config.service.restartTimeoutSeconds = try integer(
       service, "service", "restart_timeout_seconds", default: 60, range: 1...3600)
     config.service.healthURL = try string(service, "service", "health_url", default: config.service.healthURL)

@@ -75,6 +75,39 @@ struct PromotionTests {
   }
 
   @Test(
+    "a service that is not running after the restart fails the gate at once, not after the health timeout")
+  func deadServiceFailsAtOnce() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    try SampleApp.putInProduction(paths, "v1.0.0")
+    let config = try ConfigLoader.load(path: paths.config)
+    let service = SampleApp.examples + "/sample-service"
+    let port = String(config.service.restart.last ?? "")
+    // v1.1.0 never comes up (as a release that dies on start); v1.0.0 does.
+    let restart =
+      "if [ \"$A0_VERSION\" = v1.0.0 ]; then exec '\(service)' restart '\(paths.root)' \(port); "
+      + "else '\(service)' stop '\(paths.root)' \(port); fi"
+    try TestHome.configure(
+      paths,
+      [
+        "service.restart": "[\"/bin/sh\", \"-c\", \(TOMLText.quote(restart))]",
+        "service.health_timeout_seconds": "60",
+      ])
+    try SampleApp.approve(paths, "v1.1.0")
+    let started = Date()
+    let result = try SampleApp.agent(paths, ["upgrade", "v1.1.0"])
+    #expect(result.status == 1, "\(result.stdout)")
+    #expect(Date().timeIntervalSince(started) < 30, "not the 60 s health timeout")
+    let status = try SampleApp.status(paths)
+    #expect(status?["current_state"] == "IDLE")
+    #expect(
+      status?["last_failure"]?["error"]?.stringValue?.contains("exited") == true,
+      "\(String(describing: status))")
+    try expectSoundProduction(paths, serving: "v1.0.0")
+  }
+
+  @Test(
     "a release that fails health in production rolls back code and data and ends in IDLE serving the old one")
   func automaticRollback() throws {
     let scratch = ScratchDirectory()

@@ -50,6 +50,7 @@ public enum SampleApp {
         "service.health_path": "\"/health\"",
         "service.restart": "[\"\(service)\", \"restart\", \"\(paths.root)\", \"\(servicePort)\"]",
         "service.stop": "[\"\(service)\", \"stop\", \"\(paths.root)\", \"\(servicePort)\"]",
+        "service.running": "[\"\(service)\", \"status\", \"\(paths.root)\", \"\(servicePort)\"]",
         "service.health_url": "\"http://127.0.0.1:\(servicePort)/health\"",
         "service.health_version": "\"version\"",
         "service.health_timeout_seconds": "6", "service.health_interval_seconds": "1",
