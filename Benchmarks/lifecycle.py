@@ -104,17 +104,20 @@ def scenario(a0, work):
                        upstream, raw])
         venv = os.path.join(raw, ".venv")
         environment = dict(os.environ, UV_CACHE_DIR=os.path.join(work, "raw-cache"), UV_NO_PROGRESS="1")
+        # The sample's policy: wheels only but its one source-only package, requirements2.txt winning.
+        policy = ["--no-index", "--find-links", wheelhouse, "--only-binary", ":all:", "--no-binary", "a0-sample-plain"]
+        first_pass, overrides = raw + "/requirements.txt", raw + "/requirements2.txt"
         if uv:
             install = timed([uv, "venv", "--quiet", "--no-config", "--relocatable", "--python", "python3", "--",
                              venv], env=environment)
             install += timed([uv, "pip", "install", "--quiet", "--no-config", "--python", venv + "/bin/python",
-                              "--link-mode", "copy", "--no-index", "--find-links", wheelhouse, "--only-binary",
-                              ":all:", "-r", raw + "/requirements.txt"], env=environment)
+                              "--link-mode", "copy", "--compile-bytecode"] + policy
+                             + ["-r", first_pass, "-r", overrides, "--overrides", overrides], env=environment)
         else:
             install = timed([sys.executable, "-m", "venv", "--", venv])
-            install += timed([venv + "/bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                              "--no-cache-dir", "--no-index", "--find-links", wheelhouse, "--only-binary", ":all:",
-                              "-r", raw + "/requirements.txt"])
+            for requirements in (first_pass, overrides):
+                install += timed([venv + "/bin/python", "-m", "pip", "install", "--quiet",
+                                  "--disable-pip-version-check", "--no-cache-dir"] + policy + ["-r", requirements])
         digest = timed(["bash", "-c", "cd \"$1\" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum"
                         " | sha256sum", "-", raw])
         reference = clone + install + digest

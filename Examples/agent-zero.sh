@@ -8,12 +8,13 @@
 # none (PYTHON=/path overrides), the restart and stop commands, the health
 # URL's port. Humans approve at a terminal (`script` types for them).
 set -euo pipefail
+trap 'echo "failed at line $LINENO (exit $?)" >&2' ERR
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 upstream=${1:?the URL or path of an agent-zero git repository}
 first=${2:-v1.6} second=${3:-v1.7}
 port=${PORT:-50080}
 # The build users should install: release mode with the Swift runtime linked in.
-build=(swift build -c release --static-swift-stdlib --scratch-path .build-release)
+build=(swift build -c release --static-swift-stdlib --product a0 --scratch-path .build-release)
 "${build[@]}" >/dev/null
 a0="$("${build[@]}" --show-bin-path)/a0"
 scratch=$(mktemp -d /tmp/a0-agent-zero.XXXXXX)

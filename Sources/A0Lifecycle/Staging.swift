@@ -664,12 +664,17 @@ public final class Stager {
           environment: environment, workingDirectory: app, timeoutSeconds: timeout), log: log, what: "uv venv"
       )
       // One resolution over every file, the overrides winning, as Agent
-      // Zero's own recipe gets in two passes.
+      // Zero's own recipe gets in two passes. The venv's bytecode is
+      // written now, on all cores, as pip does by default: the import check
+      // and production's first start load it instead of compiling it.
       let files = (prepared.requirements + prepared.overrides).flatMap { ["-r", app + "/" + $0] }
       let overrides = prepared.overrides.flatMap { ["--overrides", app + "/" + $0] }
       _ = try runInstall(
         CommandLineSpec(
-          [uv, "pip", "install", "--no-config", "--python", venvPython, "--link-mode", "copy"]
+          [
+            uv, "pip", "install", "--no-config", "--python", venvPython, "--link-mode", "copy",
+            "--compile-bytecode",
+          ]
             + prepared.installArguments + files + overrides, environment: environment,
           workingDirectory: app, timeoutSeconds: timeout), log: log,
         what: "uv pip install "

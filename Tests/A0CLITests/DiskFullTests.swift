@@ -29,7 +29,7 @@ private final class SmallDisk {
 struct DiskFullTests {
   @Test(
     "staging into a full disk fails cleanly, frees what it wrote, and ends in FAILED with the reason",
-    .enabled(if: Needs.root, Needs.rootReason))
+    .enabled(if: Needs.root, Comment(rawValue: Needs.rootReason)))
   func stagingRunsOutOfSpace() throws {
     try #require(getuid() == 0, "mounting a tmpfs needs root, which CI has")
     let scratch = ScratchDirectory()
@@ -57,7 +57,7 @@ struct DiskFullTests {
 
   @Test(
     "a journal append that cannot be written stops the command before any state change",
-    .enabled(if: Needs.root, Needs.rootReason))
+    .enabled(if: Needs.root, Comment(rawValue: Needs.rootReason)))
   func journalCannotBeWritten() throws {
     try #require(getuid() == 0, "mounting a tmpfs needs root, which CI has")
     let scratch = ScratchDirectory()

@@ -11,7 +11,7 @@ private func run(_ arguments: [String]) throws -> ProcessResult { try UnixUsers.
 struct DoctorTests {
   @Test(
     "doctor passes only when the agent's user can write nothing of a0's and humans sign",
-    .enabled(if: Needs.root, Needs.rootReason))
+    .enabled(if: Needs.root, Comment(rawValue: Needs.rootReason)))
   func trustBoundary() throws {
     // Creating users needs root, which CI and this machine have.
     try #require(getuid() == 0, "doctor's test creates Unix users and needs root")
@@ -50,7 +50,7 @@ struct DoctorTests {
 
   @Test(
     "without --agent-user, doctor checks the caller as the agent: the one-user install is named insecure",
-    .enabled(if: Needs.root, Needs.rootReason))
+    .enabled(if: Needs.root, Comment(rawValue: Needs.rootReason)))
   func callerAsAgent() throws {
     try #require(getuid() == 0, "doctor's test creates Unix users and needs root")
     try UnixUsers.ensure(UnixUsers.owner)

@@ -44,7 +44,7 @@ private struct TrustedHome {
 
 @Suite(
   "a0 trusts only homes no other user could have made", .serialized,
-  .enabled(if: Needs.root, Needs.rootReason))
+  .enabled(if: Needs.root, Comment(rawValue: Needs.rootReason)))
 struct HomeTrustTests {
   init() throws {
     try #require(getuid() == 0, "these tests hand files to another Unix user and need root")

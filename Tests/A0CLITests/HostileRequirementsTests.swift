@@ -127,7 +127,7 @@ struct HostileRequirementsTests {
 
   @Test(
     "uv configuration shipped in a release (uv.toml) chooses nothing: the install stays in the venv",
-    .enabled(if: Needs.tool("uv"), Needs.uvReason))
+    .enabled(if: Needs.tool("uv"), Comment(rawValue: Needs.uvReason)))
   func releaseUVConfiguration() throws {
     try #require(TestTools.callerTools.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
     let scratch = ScratchDirectory()

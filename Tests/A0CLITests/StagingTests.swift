@@ -96,7 +96,7 @@ struct StagingTests {
     arguments: ["pip", "uv"])
   func sourceBuildsByName(installer: String) throws {
     if installer == "uv" {
-      try #require(Needs.tool("uv") && TestTools.callerTools.find("uv") != nil, Needs.uvReason)
+      try #require(Needs.tool("uv") && TestTools.callerTools.find("uv") != nil, "\(Needs.uvReason)")
     }
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.approved(in: scratch.path, installer: installer)
@@ -130,7 +130,7 @@ struct StagingTests {
 
   @Test(
     "with uv, the venv is built with --link-mode=copy from a cache kept in .billy/cache/uv, and validates",
-    .enabled(if: Needs.tool("uv"), Needs.uvReason))
+    .enabled(if: Needs.tool("uv"), Comment(rawValue: Needs.uvReason)))
   func uvInstaller() throws {
     try #require(TestTools.callerTools.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
     let scratch = ScratchDirectory()
@@ -146,7 +146,7 @@ struct StagingTests {
 
   @Test(
     "with uv and a wheelhouse, equal dependency inputs copy the earlier verified venv; a changed earlier venv or changed inputs install afresh",
-    .enabled(if: Needs.tool("uv"), Needs.uvReason))
+    .enabled(if: Needs.tool("uv"), Comment(rawValue: Needs.uvReason)))
   func virtualenvReuse() throws {
     try #require(TestTools.callerTools.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
     let scratch = ScratchDirectory()

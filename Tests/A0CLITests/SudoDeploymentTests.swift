@@ -119,7 +119,7 @@ private func errorCode(_ result: ProcessResult) -> String? {
 struct SudoDeploymentTests {
   @Test(
     "every attack through the documented sudo rule is refused; the human's decisions still work",
-    .enabled(if: Needs.root, Needs.rootReason))
+    .enabled(if: Needs.root, Comment(rawValue: Needs.rootReason)))
   func attacksThroughSudo() throws {
     try #require(getuid() == 0, "this test creates users and sudo rules and needs root")
     try #require(ChildEnvironment().find("sudo") != nil, ".ci/run installs sudo from Debian")

@@ -1,6 +1,5 @@
 import A0System
 import Foundation
-import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -19,7 +18,7 @@ public enum Needs {
   /// Root: the test creates Unix users, sudo rules or mounts.
   public static var root: Bool { underCI || getuid() == 0 }
 
-  public static let uvReason: Comment = "needs uv on PATH (python3 -m pip install uv); CI installs it"
-  public static let rootReason: Comment =
+  public static let uvReason = "needs uv on PATH (python3 -m pip install uv); CI installs it"
+  public static let rootReason =
     "needs root (creates Unix users, sudo rules or mounts); CI runs as root"
 }
