@@ -30,8 +30,8 @@ step() { # step NAME COMMAND...: runs it, prints its output, records its time
   timings+=("$(printf '%-44s %7.1f s  exit %s' "$name" "$took" "$status")")
   [ "$status" -eq 0 ] || { echo "$name failed (exit $status); home kept in $scratch"; summary; exit 1; }
 }
-human() { script -qec "$*" /dev/null </dev/null; }
-typed() { local answer=$1; shift; echo "$answer" | script -qec "$*" /dev/null; }
+# A human at a terminal: `script` gives the command one, and types the answer.
+typed() { local answer=$1; shift; echo "$answer" | script -qec "$(printf '%q ' "$@")" /dev/null; }
 summary() { printf '%s\n' "${timings[@]}"; }
 health() { curl -fsS "http://127.0.0.1:$port/api/health"; echo; }
 
