@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    // `a0 mcp`: the official Model Context Protocol SDK (stdio transport).
+    .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
   ],
   targets: [
     .executableTarget(
@@ -22,6 +24,7 @@ let package = Package(
       dependencies: [
         "A0Core", "A0System", "A0Lifecycle",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "MCP", package: "swift-sdk"),
       ]
     ),
     .target(name: "A0Core"),

@@ -6,6 +6,11 @@ import ArgumentParser
   import Glibc
 #endif
 
+/// This build of a0, as `a0 --version` and the MCP server name it.
+enum A0Version {
+  static let current = "0.9.0"
+}
+
 /// The root command: global help and the list of subcommands.
 public struct A0Command: ParsableCommand {
   public static let configuration = CommandConfiguration(
@@ -20,13 +25,14 @@ public struct A0Command: ParsableCommand {
         3 authority denied    4 busy (lock held)      5 integrity violation
         6 approval missing    7 upstream unreachable  64 usage   65 bad input
       """,
+    version: A0Version.current,
     subcommands: [
       Init.self, Status.self, ExplainState.self, History.self, Audit.self, CheckUpdates.self,
       RequestUpgrade.self, PendingApprovals.self, Approve.self, Deny.self, BeginStaging.self,
       StagingStatus.self,
       ListArtifacts.self, CleanupArtifacts.self, Validate.self, Promote.self, Upgrade.self, Rollback.self,
       Verify.self, Confirm.self, ClearFailure.self, Reset.self, Grant.self,
-      Revoke.self, DoctorCommand.self, TreeHash.self,
+      Revoke.self, DoctorCommand.self, TreeHash.self, MCPServe.self,
     ]
   )
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct Approve: ParsableCommand {
+struct Approve: Operation {
   static let configuration = CommandConfiguration(
     commandName: "approve",
     abstract: "Approve a pending request (human only).",
@@ -28,16 +28,14 @@ struct Approve: ParsableCommand {
   @Flag(help: "Approve a request that is a downgrade, deliberately.")
   var downgrade = false
 
-  func run() throws {
-    try Runner.run("approve", global) { context in
-      try Decide.run(
-        context, reference: try singleValue(request, name: "request"), approve: true, reason: reason,
-        downgrade: downgrade)
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    try Decide.run(
+      context, reference: try singleValue(request, name: "request"), approve: true, reason: reason,
+      downgrade: downgrade)
   }
 }
 
-struct Deny: ParsableCommand {
+struct Deny: Operation {
   static let configuration = CommandConfiguration(
     commandName: "deny",
     abstract: "Deny a pending request (human only).",
@@ -59,12 +57,10 @@ struct Deny: ParsableCommand {
     }
   }
 
-  func run() throws {
-    try Runner.run("deny", global) { context in
-      try Decide.run(
-        context, reference: try singleValue(request, name: "request"), approve: false, reason: reason,
-        downgrade: false)
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    try Decide.run(
+      context, reference: try singleValue(request, name: "request"), approve: false, reason: reason,
+      downgrade: false)
   }
 }
 

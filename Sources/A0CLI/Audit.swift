@@ -10,7 +10,7 @@ struct Audit: ParsableCommand {
     subcommands: [AuditVerify.self])
 }
 
-struct AuditVerify: ParsableCommand {
+struct AuditVerify: Operation {
   static let configuration = CommandConfiguration(
     commandName: "verify",
     abstract: "Walk the whole hash chain of the journal and name the first bad line.",
@@ -21,19 +21,19 @@ struct AuditVerify: ParsableCommand {
         $ a0 audit verify
       """)
 
+  static let operationName = "audit verify"
+
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("audit verify", global) { context in
-      let paths = try context.paths()
-      let verification = try Journal(path: paths.journal).verify()
-      if let (line, error) = verification.firstError {
-        throw A0Error(
-          .integrityViolation, "the journal is broken at line \(line)", why: error.description,
-          next: "Lines 1–\(line - 1) verify; compare the journal with a backup. a0 never rewrites history")
-      }
-      return AuditOutput(verification: verification, path: paths.journal)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let paths = try context.paths()
+    let verification = try Journal(path: paths.journal).verify()
+    if let (line, error) = verification.firstError {
+      throw A0Error(
+        .integrityViolation, "the journal is broken at line \(line)", why: error.description,
+        next: "Lines 1–\(line - 1) verify; compare the journal with a backup. a0 never rewrites history")
     }
+    return AuditOutput(verification: verification, path: paths.journal)
   }
 }
 

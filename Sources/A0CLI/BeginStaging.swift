@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct BeginStaging: ParsableCommand {
+struct BeginStaging: Operation {
   static let configuration = CommandConfiguration(
     commandName: "begin-staging",
     abstract:
@@ -30,28 +30,26 @@ struct BeginStaging: ParsableCommand {
   @Flag(help: "Print the plan and change nothing.")
   var dryRun = false
 
-  func run() throws {
-    try Runner.run("begin-staging", global) { context in
-      let target = try parseVersion(try singleValue(version, name: "version"))
-      Interrupts.install()
-      let machine = try context.openForMutation("begin-staging")
-      let caller = try AuthorityGate.require(
-        .executor, machine, context, command: "begin-staging",
-        arguments: [target.tag] + (rebuild ? ["--rebuild"] : []), action: "Stage \(target).", word: target.tag
-      ) { () throws(A0Error) in
-        if machine.state.currentState == .validating
-          && machine.state.activeOperation?.targetVersion == target.tag
-        {
-          return
-        }
-        try machine.checkTransition(
-          to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
-          allowedFrom: [.idle, .failed])
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let target = try parseVersion(try singleValue(version, name: "version"))
+    Interrupts.install()
+    let machine = try context.openForMutation("begin-staging")
+    let caller = try AuthorityGate.require(
+      .executor, machine, context, command: "begin-staging",
+      arguments: [target.tag] + (rebuild ? ["--rebuild"] : []), action: "Stage \(target).", word: target.tag
+    ) { () throws(A0Error) in
+      if machine.state.currentState == .validating
+        && machine.state.activeOperation?.targetVersion == target.tag
+      {
+        return
       }
-      let stager = Stager(machine: machine, progress: context.progress)
-      let result = try stager.stage(version: target, caller: caller, rebuild: rebuild, dryRun: dryRun)
-      return StagingOutput(result: result, dryRun: dryRun)
+      try machine.checkTransition(
+        to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
+        allowedFrom: [.idle, .failed])
     }
+    let stager = Stager(machine: machine, progress: context.progress)
+    let result = try stager.stage(version: target, caller: caller, rebuild: rebuild, dryRun: dryRun)
+    return StagingOutput(result: result, dryRun: dryRun)
   }
 }
 

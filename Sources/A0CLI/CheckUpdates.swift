@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct CheckUpdates: ParsableCommand {
+struct CheckUpdates: Operation {
   static let configuration = CommandConfiguration(
     commandName: "check-updates",
     abstract: "List the upstream versions newer than production, newest first, with their commits.",
@@ -20,20 +20,18 @@ struct CheckUpdates: ParsableCommand {
   @Flag(help: "Include pre-releases (tags like v0.9.8-pre or v1.2.3-rc.1).")
   var allowPrerelease = false
 
-  func run() throws {
-    try Runner.run("check-updates", global) { context in
-      let machine = try context.openForReading("check-updates")
-      let (releases, ignored) = try Upstream(config: machine.config, runner: machine.runner()).releases()
-      let production = ProductionInfo.read(machine.paths)
-      let current = production.flatMap { Version(tag: $0.version) }
-      let newer = releases.filter { release in
-        (allowPrerelease || !release.version.isPrerelease)
-          && (current.map { release.version.isNewer(than: $0) } ?? true)
-      }
-      return UpdatesOutput(
-        production: production?.version, newer: newer, latest: releases.first { !$0.version.isPrerelease },
-        ignoredTags: ignored, upstream: machine.config.upstream.url)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("check-updates")
+    let (releases, ignored) = try Upstream(config: machine.config, runner: machine.runner()).releases()
+    let production = ProductionInfo.read(machine.paths)
+    let current = production.flatMap { Version(tag: $0.version) }
+    let newer = releases.filter { release in
+      (allowPrerelease || !release.version.isPrerelease)
+        && (current.map { release.version.isNewer(than: $0) } ?? true)
     }
+    return UpdatesOutput(
+      production: production?.version, newer: newer, latest: releases.first { !$0.version.isPrerelease },
+      ignoredTags: ignored, upstream: machine.config.upstream.url)
   }
 }
 

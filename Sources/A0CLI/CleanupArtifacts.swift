@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct CleanupArtifacts: ParsableCommand {
+struct CleanupArtifacts: Operation {
   static let configuration = CommandConfiguration(
     commandName: "cleanup-artifacts",
     abstract: "Delete old artifacts beyond the retention, never production, known-good or previous.",
@@ -26,18 +26,16 @@ struct CleanupArtifacts: ParsableCommand {
     if let keep, keep < 0 { throw ValidationError("--keep must be 0 or more") }
   }
 
-  func run() throws {
-    try Runner.run("cleanup-artifacts", global) { context in
-      let machine = try context.openForMutation("cleanup-artifacts")
-      let caller = try AuthorityGate.require(
-        .executor, machine, context, command: "cleanup-artifacts",
-        arguments: (keep.map { ["--keep", String($0)] } ?? []) + (dryRun ? ["--dry-run"] : []),
-        action: "Delete old artifacts.", word: "cleanup"
-      ) {}
-      let cleanup = try ArtifactCleanup.run(
-        machine, caller: caller, keep: keep ?? machine.config.retention.keep, dryRun: dryRun)
-      return CleanupOutput(result: cleanup, dryRun: dryRun)
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForMutation("cleanup-artifacts")
+    let caller = try AuthorityGate.require(
+      .executor, machine, context, command: "cleanup-artifacts",
+      arguments: (keep.map { ["--keep", String($0)] } ?? []) + (dryRun ? ["--dry-run"] : []),
+      action: "Delete old artifacts.", word: "cleanup"
+    ) {}
+    let cleanup = try ArtifactCleanup.run(
+      machine, caller: caller, keep: keep ?? machine.config.retention.keep, dryRun: dryRun)
+    return CleanupOutput(result: cleanup, dryRun: dryRun)
   }
 }
 

@@ -2,7 +2,7 @@ import A0Core
 import A0Lifecycle
 import ArgumentParser
 
-struct ClearFailure: ParsableCommand {
+struct ClearFailure: Operation {
   static let configuration = CommandConfiguration(
     commandName: "clear-failure",
     abstract: "Acknowledge a failure: FAILED → IDLE.",
@@ -18,20 +18,18 @@ struct ClearFailure: ParsableCommand {
   @Option(help: "Why the failure is cleared; journaled.")
   var reason: String = ""
 
-  func run() throws {
-    try Runner.run("clear-failure", global) { context in
-      let machine = try context.openForMutation("clear-failure")
-      let failure = machine.state.lastFailure?.error ?? "the failure"
-      let caller = try AuthorityGate.requireHuman(
-        machine, context, command: "clear-failure", arguments: ["--reason", reason],
-        action: "Clear: \(failure)", word: "clear-failure"
-      ) { () throws(A0Error) in
-        try machine.checkTransition(to: .idle, reason: .humanClearedFailure, allowedFrom: [.failed])
-      }
-      let result = try HumanDecisions.clearFailure(machine, caller: caller, notes: reason)
-      return TransitionOutput(
-        command: "clear-failure", outcome: result.outcome, state: result.state,
-        summary: "Failure cleared by \(caller.actor): FAILED → IDLE.\n")
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForMutation("clear-failure")
+    let failure = machine.state.lastFailure?.error ?? "the failure"
+    let caller = try AuthorityGate.requireHuman(
+      machine, context, command: "clear-failure", arguments: ["--reason", reason],
+      action: "Clear: \(failure)", word: "clear-failure"
+    ) { () throws(A0Error) in
+      try machine.checkTransition(to: .idle, reason: .humanClearedFailure, allowedFrom: [.failed])
     }
+    let result = try HumanDecisions.clearFailure(machine, caller: caller, notes: reason)
+    return TransitionOutput(
+      command: "clear-failure", outcome: result.outcome, state: result.state,
+      summary: "Failure cleared by \(caller.actor): FAILED → IDLE.\n")
   }
 }

@@ -10,13 +10,17 @@ import A0System
 /// context pattern): options, clock, terminal, environment.
 struct CommandContext {
   let options: GlobalSettings
-  let clock: any Clock = SystemClock()
-  let terminal: any Terminal = ProcessTerminal()
+  let clock: any Clock
+  let terminal: any Terminal
   /// `--key` and `--signature`, read before any home is opened or locked.
   let offer: ProofOffer
 
-  init(options: GlobalSettings) throws(A0Error) {
+  init(
+    options: GlobalSettings, clock: any Clock = SystemClock(), terminal: any Terminal = ProcessTerminal()
+  ) throws(A0Error) {
     self.options = options
+    self.clock = clock
+    self.terminal = terminal
     let directory = FileIO.currentDirectory()
     offer = try ProofOffer.read(
       keyFile: options.key.map { HomePaths.absolutePath($0, relativeTo: directory) },
@@ -42,12 +46,16 @@ struct CommandContext {
   }
 
   func openForReading(_ command: String) throws(A0Error) -> Machine {
-    try Machine.openForReading(paths: try paths(), command: "a0 \(command)", clock: clock)
+    let machine = try Machine.openForReading(paths: try paths(), command: "a0 \(command)", clock: clock)
+    machine.frontEnd = options.frontEnd
+    return machine
   }
 
   func openForMutation(_ command: String) throws(A0Error) -> Machine {
-    try Machine.openForMutation(
+    let machine = try Machine.openForMutation(
       paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, clock: clock)
+    machine.frontEnd = options.frontEnd
+    return machine
   }
 
   /// Progress lines on stderr, only for a person watching a terminal.

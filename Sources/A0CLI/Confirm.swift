@@ -2,7 +2,7 @@ import A0Core
 import A0Lifecycle
 import ArgumentParser
 
-struct Confirm: ParsableCommand {
+struct Confirm: Operation {
   static let configuration = CommandConfiguration(
     commandName: "confirm",
     abstract: "Accept a completed upgrade: COMPLETE → IDLE, and record it as known-good.",
@@ -18,22 +18,20 @@ struct Confirm: ParsableCommand {
   @Option(help: "A note for the journal.")
   var reason: String = ""
 
-  func run() throws {
-    try Runner.run("confirm", global) { context in
-      let machine = try context.openForMutation("confirm")
-      let version = ProductionInfo.read(machine.paths)?.version
-      let caller = try AuthorityGate.requireHuman(
-        machine, context, command: "confirm", arguments: ["--reason", reason],
-        action: "Confirm \(version ?? "the completed operation") as known-good.", word: version ?? "confirm"
-      ) { () throws(A0Error) in
-        try machine.checkTransition(to: .idle, reason: .confirmationReceived, allowedFrom: [.complete])
-      }
-      let result = try HumanDecisions.confirm(machine, caller: caller, notes: reason)
-      return TransitionOutput(
-        command: "confirm", outcome: result.outcome, state: result.state,
-        extra: ["known_good": result.knownGood?.json ?? .null],
-        summary: "Confirmed by \(caller.actor): COMPLETE → IDLE."
-          + (result.knownGood.map { " Known-good is now \($0.version)." } ?? "") + "\n")
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForMutation("confirm")
+    let version = ProductionInfo.read(machine.paths)?.version
+    let caller = try AuthorityGate.requireHuman(
+      machine, context, command: "confirm", arguments: ["--reason", reason],
+      action: "Confirm \(version ?? "the completed operation") as known-good.", word: version ?? "confirm"
+    ) { () throws(A0Error) in
+      try machine.checkTransition(to: .idle, reason: .confirmationReceived, allowedFrom: [.complete])
     }
+    let result = try HumanDecisions.confirm(machine, caller: caller, notes: reason)
+    return TransitionOutput(
+      command: "confirm", outcome: result.outcome, state: result.state,
+      extra: ["known_good": result.knownGood?.json ?? .null],
+      summary: "Confirmed by \(caller.actor): COMPLETE → IDLE."
+        + (result.knownGood.map { " Known-good is now \($0.version)." } ?? "") + "\n")
   }
 }

@@ -7,7 +7,7 @@ import ArgumentParser
   import Glibc
 #endif
 
-struct DoctorCommand: ParsableCommand {
+struct DoctorCommand: Operation {
   static let configuration = CommandConfiguration(
     commandName: "doctor",
     abstract: "Check the trust boundary: the proof mode, and every a0 path the agent's user could write.",
@@ -34,25 +34,23 @@ struct DoctorCommand: ParsableCommand {
   )
   var sudoRules: String?
 
-  func run() throws {
-    try Runner.run("doctor", global) { context in
-      // Not `openForReading`: doctor reports an untrusted home instead of refusing it, and changes nothing.
-      let paths = try HomePaths.locate(
-        explicit: context.options.home, environment: context.environment,
-        workingDirectory: FileIO.currentDirectory())
-      let config = try ConfigLoader.load(path: paths.config)
-      let binary = FileIO.readLink("/proc/self/exe") ?? CommandLine.arguments[0]
-      let report = try Doctor.examine(
-        paths: paths, config: config, agentUser: agentUser, binary: binary, sudoRules: try readSudoRules())
-      guard report.isSecure else {
-        throw A0Error(
-          .operationFailed, "the secure deployment is not in place",
-          why: report.problems.joined(separator: "; "),
-          next: "Own .billy/ and the binary by a dedicated user, let the agent call a0 through sudo, "
-            + "and set humans.proof = \"ssh-signature\" (see the README)")
-      }
-      return DoctorOutput(report: report)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    // Not `openForReading`: doctor reports an untrusted home instead of refusing it, and changes nothing.
+    let paths = try HomePaths.locate(
+      explicit: context.options.home, environment: context.environment,
+      workingDirectory: FileIO.currentDirectory())
+    let config = try ConfigLoader.load(path: paths.config)
+    let binary = FileIO.readLink("/proc/self/exe") ?? CommandLine.arguments[0]
+    let report = try Doctor.examine(
+      paths: paths, config: config, agentUser: agentUser, binary: binary, sudoRules: try readSudoRules())
+    guard report.isSecure else {
+      throw A0Error(
+        .operationFailed, "the secure deployment is not in place",
+        why: report.problems.joined(separator: "; "),
+        next: "Own .billy/ and the binary by a dedicated user, let the agent call a0 through sudo, "
+          + "and set humans.proof = \"ssh-signature\" (see the README)")
     }
+    return DoctorOutput(report: report)
   }
 
   /// The agent's sudo rules: from `--sudo-rules`, else from sudo itself

@@ -2,7 +2,7 @@ import A0Core
 import A0Lifecycle
 import ArgumentParser
 
-struct ExplainState: ParsableCommand {
+struct ExplainState: Operation {
   static let configuration = CommandConfiguration(
     commandName: "explain-state",
     abstract: "Explain the current state: why, what is blocked, what may come next and who may do it.",
@@ -14,11 +14,9 @@ struct ExplainState: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("explain-state", global) { context in
-      let machine = try context.openForReading("explain-state")
-      return ExplainOutput(state: machine.state)
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("explain-state")
+    return ExplainOutput(state: machine.state)
   }
 }
 

@@ -2,7 +2,7 @@ import A0Core
 import A0Lifecycle
 import ArgumentParser
 
-struct Grant: ParsableCommand {
+struct Grant: Operation {
   static let configuration = CommandConfiguration(
     commandName: "grant",
     abstract: "Grant the agent executor authority (human only).",
@@ -34,22 +34,20 @@ struct Grant: ParsableCommand {
     }
   }
 
-  func run() throws {
-    try Runner.run("grant", global) { context in
-      let machine = try context.openForMutation("grant")
-      let caller = try AuthorityGate.requireHuman(
-        machine, context, command: "grant",
-        arguments: ["executor", "--reason", reason] + (bootstrap ? ["--bootstrap"] : []),
-        action: "Grant executor authority to agent \(machine.config.agent.name).", word: "grant"
-      ) {}
-      let outcome = try AuthorityGrants.grantExecutor(
-        machine, caller: caller, reason: reason, bootstrap: bootstrap)
-      return AuthorityOutput(outcome: outcome, verb: "granted")
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForMutation("grant")
+    let caller = try AuthorityGate.requireHuman(
+      machine, context, command: "grant",
+      arguments: ["executor", "--reason", reason] + (bootstrap ? ["--bootstrap"] : []),
+      action: "Grant executor authority to agent \(machine.config.agent.name).", word: "grant"
+    ) {}
+    let outcome = try AuthorityGrants.grantExecutor(
+      machine, caller: caller, reason: reason, bootstrap: bootstrap)
+    return AuthorityOutput(outcome: outcome, verb: "granted")
   }
 }
 
-struct Revoke: ParsableCommand {
+struct Revoke: Operation {
   static let configuration = CommandConfiguration(
     commandName: "revoke",
     abstract: "Revoke the agent's executor authority (human only).",
@@ -68,16 +66,14 @@ struct Revoke: ParsableCommand {
     }
   }
 
-  func run() throws {
-    try Runner.run("revoke", global) { context in
-      let machine = try context.openForMutation("revoke")
-      let caller = try AuthorityGate.requireHuman(
-        machine, context, command: "revoke", arguments: ["--reason", reason],
-        action: "Revoke executor authority of agent \(machine.config.agent.name).", word: "revoke"
-      ) {}
-      return AuthorityOutput(
-        outcome: try AuthorityGrants.revoke(machine, caller: caller, reason: reason), verb: "revoked")
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForMutation("revoke")
+    let caller = try AuthorityGate.requireHuman(
+      machine, context, command: "revoke", arguments: ["--reason", reason],
+      action: "Revoke executor authority of agent \(machine.config.agent.name).", word: "revoke"
+    ) {}
+    return AuthorityOutput(
+      outcome: try AuthorityGrants.revoke(machine, caller: caller, reason: reason), verb: "revoked")
   }
 }
 

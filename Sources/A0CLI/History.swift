@@ -2,7 +2,7 @@ import A0Core
 import A0Lifecycle
 import ArgumentParser
 
-struct History: ParsableCommand {
+struct History: Operation {
   static let configuration = CommandConfiguration(
     commandName: "history",
     abstract: "Show the newest journal events.",
@@ -21,11 +21,9 @@ struct History: ParsableCommand {
     guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 100000") }
   }
 
-  func run() throws {
-    try Runner.run("history", global) { context in
-      let machine = try context.openForReading("history")
-      return HistoryOutput(events: try machine.journal.lastEvents(limit: limit))
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("history")
+    return HistoryOutput(events: try machine.journal.lastEvents(limit: limit))
   }
 }
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct Init: ParsableCommand {
+struct Init: Operation {
   static let configuration = CommandConfiguration(
     commandName: "init",
     abstract: "Create an a0 home: .billy/ with its configuration, state and journal.",
@@ -27,41 +27,39 @@ struct Init: ParsableCommand {
   @Option(help: "Take over an existing install (a clean git checkout at a release tag, with .venv/).")
   var adopt: String?
 
-  func run() throws {
-    try Runner.run("init", global) { context in
-      let root = HomePaths.absolutePath(
-        global.home ?? context.environment["A0_HOME"] ?? FileIO.currentDirectory(),
-        relativeTo: FileIO.currentDirectory())
-      let adoptPath = adopt.map { HomePaths.absolutePath($0, relativeTo: FileIO.currentDirectory()) }
-      // The tools the initialising user finds now are the tools a0 uses from now on.
-      let tools = (context.environment["PATH"] ?? "").split(separator: ":").map(String.init).filter {
-        $0.hasPrefix("/")
-      }
-      let children = tools.isEmpty ? ChildEnvironment() : ChildEnvironment(searchPath: tools)
-      if let adoptPath {
-        _ = try Adoption.inspect(
-          path: adoptPath, tools: children,
-          linkedPaths: Config.defaults(upstream: upstream, link: name).data.linkedPaths)
-      }
-      let interpreter = InterpreterChoice.pick(tools: children)
-      let result = try HomeInitializer.initialize(
-        root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())",
-        clock: context.clock, toolsPath: tools.isEmpty ? nil : tools, interpreter: interpreter.interpreter)
-      var adopted: Adoption.Result?
-      if let adoptPath {
-        do {
-          let machine = try Machine.openForMutation(
-            paths: result.paths, command: "a0 init --adopt", waitSeconds: 0, clock: context.clock)
-          adopted = try Adoption.adopt(
-            machine, path: adoptPath, caller: .human(identity: LoginIdentity.current()))
-        } catch {
-          // The home was made for this adoption only; without it, leave none.
-          try? FileIO.removeTree(result.paths.billy)
-          throw error
-        }
-      }
-      return InitOutput(result: result, adopted: adopted, interpreterNote: interpreter.note)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let root = HomePaths.absolutePath(
+      global.home ?? context.environment["A0_HOME"] ?? FileIO.currentDirectory(),
+      relativeTo: FileIO.currentDirectory())
+    let adoptPath = adopt.map { HomePaths.absolutePath($0, relativeTo: FileIO.currentDirectory()) }
+    // The tools the initialising user finds now are the tools a0 uses from now on.
+    let tools = (context.environment["PATH"] ?? "").split(separator: ":").map(String.init).filter {
+      $0.hasPrefix("/")
     }
+    let children = tools.isEmpty ? ChildEnvironment() : ChildEnvironment(searchPath: tools)
+    if let adoptPath {
+      _ = try Adoption.inspect(
+        path: adoptPath, tools: children,
+        linkedPaths: Config.defaults(upstream: upstream, link: name).data.linkedPaths)
+    }
+    let interpreter = InterpreterChoice.pick(tools: children)
+    let result = try HomeInitializer.initialize(
+      root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())",
+      clock: context.clock, toolsPath: tools.isEmpty ? nil : tools, interpreter: interpreter.interpreter)
+    var adopted: Adoption.Result?
+    if let adoptPath {
+      do {
+        let machine = try Machine.openForMutation(
+          paths: result.paths, command: "a0 init --adopt", waitSeconds: 0, clock: context.clock)
+        adopted = try Adoption.adopt(
+          machine, path: adoptPath, caller: .human(identity: LoginIdentity.current()))
+      } catch {
+        // The home was made for this adoption only; without it, leave none.
+        try? FileIO.removeTree(result.paths.billy)
+        throw error
+      }
+    }
+    return InitOutput(result: result, adopted: adopted, interpreterNote: interpreter.note)
   }
 }
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct ListArtifacts: ParsableCommand {
+struct ListArtifacts: Operation {
   static let configuration = CommandConfiguration(
     commandName: "list-artifacts",
     abstract: "List the published artifacts, and which is production, known-good and previous.",
@@ -16,13 +16,11 @@ struct ListArtifacts: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("list-artifacts", global) { context in
-      let machine = try context.openForReading("list-artifacts")
-      let (artifacts, problems) = try Artifacts.list(machine.paths)
-      return ArtifactsOutput(
-        artifacts: artifacts, roles: ReleaseRoles.read(machine.paths), problems: problems)
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("list-artifacts")
+    let (artifacts, problems) = try Artifacts.list(machine.paths)
+    return ArtifactsOutput(
+      artifacts: artifacts, roles: ReleaseRoles.read(machine.paths), problems: problems)
   }
 }
 

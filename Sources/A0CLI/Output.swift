@@ -40,9 +40,15 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .long, help: "ssh-signature mode: print what to sign for this command, and change nothing.")
   var printPayload = false
 
+  /// Set by `a0 mcp` on the operations it runs detached: the MCP client, as
+  /// it names itself, for the journal. Informational: it grants nothing.
+  @Option(name: .long, help: .hidden)
+  var viaMcp: String?
+
   var settings: GlobalSettings {
     GlobalSettings(
-      home: home, json: json, wait: wait, key: key, signature: signature, printPayload: printPayload)
+      home: home, json: json, wait: wait, key: key, signature: signature, printPayload: printPayload,
+      frontEnd: viaMcp.map { ["front_end": "mcp", "client": .string(String($0.prefix(200)))] })
   }
 }
 
@@ -54,6 +60,8 @@ struct GlobalSettings {
   var key: String?
   var signature: String?
   var printPayload = false
+  /// How the agent came (`a0 mcp` and its client); journaled with its events.
+  var frontEnd: [String: JSONValue]?
 }
 
 /// Thrown by a command asked for `--print-payload`: the Runner prints it
@@ -99,16 +107,21 @@ enum Runner {
     }
   }
 
+  /// The `error` of a `--json` envelope (and of an MCP tool's failure).
+  static func errorBody(_ error: A0Error) -> JSONValue {
+    var body: [String: JSONValue] = [
+      "code": .string(error.kind.rawValue), "exit_code": .int(Int64(error.kind.exitCode)),
+      "message": .string(error.message), "what": .string(error.what),
+      "authority_required": .optional(error.authorityRequired?.rawValue),
+    ]
+    body["why"] = .optional(error.why)
+    body["next"] = .optional(error.next)
+    return .object(body)
+  }
+
   static func report(_ error: A0Error, command: String, json: Bool) {
     if json {
-      var body: [String: JSONValue] = [
-        "code": .string(error.kind.rawValue), "exit_code": .int(Int64(error.kind.exitCode)),
-        "message": .string(error.message), "what": .string(error.what),
-        "authority_required": .optional(error.authorityRequired?.rawValue),
-      ]
-      body["why"] = .optional(error.why)
-      body["next"] = .optional(error.next)
-      let envelope: JSONValue = ["status": "error", "command": .string(command), "error": .object(body)]
+      let envelope: JSONValue = ["status": "error", "command": .string(command), "error": errorBody(error)]
       FileHandleOutput.standardOutput.write(envelope.canonicalString + "\n")
     } else {
       var text = "error: \(error.what)\n"

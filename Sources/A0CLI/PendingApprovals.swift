@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct PendingApprovals: ParsableCommand {
+struct PendingApprovals: Operation {
   static let configuration = CommandConfiguration(
     commandName: "pending-approvals",
     abstract: "List the requests waiting for a human decision.",
@@ -15,14 +15,12 @@ struct PendingApprovals: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("pending-approvals", global) { context in
-      let machine = try context.openForReading("pending-approvals")
-      let (records, unreadable) = try ApprovalStore(paths: machine.paths).all()
-      return PendingOutput(
-        records: records.filter { $0.status == .pending }, now: machine.clock.now(),
-        ttlHours: machine.config.humans.approvalTTLHours, unreadable: unreadable)
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("pending-approvals")
+    let (records, unreadable) = try ApprovalStore(paths: machine.paths).all()
+    return PendingOutput(
+      records: records.filter { $0.status == .pending }, now: machine.clock.now(),
+      ttlHours: machine.config.humans.approvalTTLHours, unreadable: unreadable)
   }
 }
 

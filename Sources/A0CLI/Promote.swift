@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct Promote: ParsableCommand {
+struct Promote: Operation {
   static let configuration = CommandConfiguration(
     commandName: "promote",
     abstract: "Put the validated artifact into production: VALIDATING → PROMOTING → COMPLETE, or roll back.",
@@ -19,21 +19,19 @@ struct Promote: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("promote", global) { context in
-      Interrupts.install()
-      let machine = try context.openForMutation("promote")
-      let caller = try AuthorityGate.require(
-        .executor, machine, context, command: "promote", arguments: [],
-        action:
-          "Promote \(machine.state.activeOperation?.targetVersion ?? "the staged artifact") to production.",
-        word: machine.state.activeOperation?.targetVersion ?? "promote"
-      ) { () throws(A0Error) in
-        _ = try Promoter(machine: machine).checkPromotable()
-      }
-      let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
-      return try PromotionOutput.finish(outcome)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    Interrupts.install()
+    let machine = try context.openForMutation("promote")
+    let caller = try AuthorityGate.require(
+      .executor, machine, context, command: "promote", arguments: [],
+      action:
+        "Promote \(machine.state.activeOperation?.targetVersion ?? "the staged artifact") to production.",
+      word: machine.state.activeOperation?.targetVersion ?? "promote"
+    ) { () throws(A0Error) in
+      _ = try Promoter(machine: machine).checkPromotable()
     }
+    let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
+    return try PromotionOutput.finish(outcome)
   }
 }
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct RequestUpgrade: ParsableCommand {
+struct RequestUpgrade: Operation {
   static let configuration = CommandConfiguration(
     commandName: "request-upgrade",
     abstract: "Ask for an upgrade to VERSION; a human must approve it.",
@@ -31,20 +31,18 @@ struct RequestUpgrade: ParsableCommand {
   @Flag(help: "Re-resolve the tag upstream even when a pending request exists.")
   var forceCheck = false
 
-  func run() throws {
-    try Runner.run("request-upgrade", global) { context in
-      let target = try parseVersion(try singleValue(version, name: "version"))
-      let machine = try context.openForMutation("request-upgrade")
-      let caller = try AuthorityGate.require(
-        .observer, machine, context, command: "request-upgrade", arguments: [target.tag, "--reason", reason],
-        action: "Request \(target)", word: target.tag
-      ) {}
-      let outcome = try UpgradeRequests.request(
-        machine, upstream: Upstream(config: machine.config, runner: machine.runner()), version: target,
-        reason: reason,
-        allowPrerelease: allowPrerelease, forceCheck: forceCheck, caller: caller)
-      return RequestOutput(outcome: outcome)
-    }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let target = try parseVersion(try singleValue(version, name: "version"))
+    let machine = try context.openForMutation("request-upgrade")
+    let caller = try AuthorityGate.require(
+      .observer, machine, context, command: "request-upgrade", arguments: [target.tag, "--reason", reason],
+      action: "Request \(target)", word: target.tag
+    ) {}
+    let outcome = try UpgradeRequests.request(
+      machine, upstream: Upstream(config: machine.config, runner: machine.runner()), version: target,
+      reason: reason,
+      allowPrerelease: allowPrerelease, forceCheck: forceCheck, caller: caller)
+    return RequestOutput(outcome: outcome)
   }
 }
 

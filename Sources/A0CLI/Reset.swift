@@ -2,7 +2,7 @@ import A0Core
 import A0Lifecycle
 import ArgumentParser
 
-struct Reset: ParsableCommand {
+struct Reset: Operation {
   static let configuration = CommandConfiguration(
     commandName: "reset",
     abstract: "Return to IDLE from COMPLETE or FAILED_HARD, with a reason.",
@@ -25,22 +25,20 @@ struct Reset: ParsableCommand {
     }
   }
 
-  func run() throws {
-    try Runner.run("reset", global) { context in
-      let machine = try context.openForMutation("reset")
-      let caller = try AuthorityGate.requireHuman(
-        machine, context, command: "reset", arguments: ["--reason", reason],
-        action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
-        word: "reset"
-      ) { () throws(A0Error) in
-        try machine.checkTransition(to: .idle, reason: .operatorReset, allowedFrom: [.complete, .failedHard])
-      }
-      let from = machine.state.currentState
-      let result = try HumanDecisions.reset(machine, caller: caller, reason: reason)
-      return TransitionOutput(
-        command: "reset", outcome: result.outcome, state: result.state,
-        summary: "Reset by \(caller.actor): \(from.rawValue) → IDLE. Upgrades and rollbacks are unlocked.\n")
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForMutation("reset")
+    let caller = try AuthorityGate.requireHuman(
+      machine, context, command: "reset", arguments: ["--reason", reason],
+      action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
+      word: "reset"
+    ) { () throws(A0Error) in
+      try machine.checkTransition(to: .idle, reason: .operatorReset, allowedFrom: [.complete, .failedHard])
     }
+    let from = machine.state.currentState
+    let result = try HumanDecisions.reset(machine, caller: caller, reason: reason)
+    return TransitionOutput(
+      command: "reset", outcome: result.outcome, state: result.state,
+      summary: "Reset by \(caller.actor): \(from.rawValue) → IDLE. Upgrades and rollbacks are unlocked.\n")
   }
 }
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct StagingStatus: ParsableCommand {
+struct StagingStatus: Operation {
   static let configuration = CommandConfiguration(
     commandName: "staging-status",
     abstract: "Follow a build: its step, the time per step, files hashed; after it, the result.",
@@ -16,29 +16,27 @@ struct StagingStatus: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("staging-status", global) { context in
-      let machine = try context.openForReading("staging-status")
-      let builds = (try? FileIO.listDirectory(machine.paths.builds)) ?? []
-      var chosen: String?
-      if machine.state.currentState == .staging, let operation = machine.state.operationID {
-        chosen = operation
-      } else {
-        chosen = builds.filter { FileIO.exists(machine.paths.builds + "/" + $0 + "/status.json") }.max {
-          a, b in
-          let left =
-            (try? FileIO.read(machine.paths.builds + "/" + a + "/status.json")).flatMap { $0 }
-            .flatMap { try? JSONValue.parse($0) }?["started_at"]?.stringValue ?? ""
-          let right =
-            (try? FileIO.read(machine.paths.builds + "/" + b + "/status.json")).flatMap { $0 }
-            .flatMap { try? JSONValue.parse($0) }?["started_at"]?.stringValue ?? ""
-          return left < right
-        }
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("staging-status")
+    let builds = (try? FileIO.listDirectory(machine.paths.builds)) ?? []
+    var chosen: String?
+    if machine.state.currentState == .staging, let operation = machine.state.operationID {
+      chosen = operation
+    } else {
+      chosen = builds.filter { FileIO.exists(machine.paths.builds + "/" + $0 + "/status.json") }.max {
+        a, b in
+        let left =
+          (try? FileIO.read(machine.paths.builds + "/" + a + "/status.json")).flatMap { $0 }
+          .flatMap { try? JSONValue.parse($0) }?["started_at"]?.stringValue ?? ""
+        let right =
+          (try? FileIO.read(machine.paths.builds + "/" + b + "/status.json")).flatMap { $0 }
+          .flatMap { try? JSONValue.parse($0) }?["started_at"]?.stringValue ?? ""
+        return left < right
       }
-      let document = chosen.flatMap { try? FileIO.read(machine.paths.builds + "/" + $0 + "/status.json") }
-        .flatMap { $0 }.flatMap { try? JSONValue.parse($0) }
-      return StagingStatusOutput(state: machine.state, build: document)
     }
+    let document = chosen.flatMap { try? FileIO.read(machine.paths.builds + "/" + $0 + "/status.json") }
+      .flatMap { $0 }.flatMap { try? JSONValue.parse($0) }
+    return StagingStatusOutput(state: machine.state, build: document)
   }
 }
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct Status: ParsableCommand {
+struct Status: Operation {
   static let configuration = CommandConfiguration(
     commandName: "status",
     abstract: "Show the lifecycle state and what production runs.",
@@ -16,9 +16,7 @@ struct Status: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("status", global, Self.report)
-  }
+  func perform(_ context: CommandContext) throws -> any CommandOutput { try Self.report(context) }
 
   static func report(_ context: CommandContext) throws -> any CommandOutput {
     let machine = try context.openForReading("status")

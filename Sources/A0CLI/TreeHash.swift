@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct TreeHash: ParsableCommand {
+struct TreeHash: Operation {
   static let configuration = CommandConfiguration(
     commandName: "tree-hash",
     abstract: "Print the tree hash of a directory, as manifests define it (no home needed).",
@@ -23,12 +23,10 @@ struct TreeHash: ParsableCommand {
   @Flag(help: "Also list every file with its hash.")
   var files = false
 
-  func run() throws {
-    try Runner.run("tree-hash", global) { _ in
-      let path = HomePaths.absolutePath(directory, relativeTo: FileIO.currentDirectory())
-      guard FileIO.isDirectory(path) else { throw A0Error(.badInput, "\(path) is not a directory") }
-      return TreeHashOutput(digest: try TreeHasher.digest(root: path), listFiles: files)
-    }
+  func perform(_ _: CommandContext) throws -> any CommandOutput {
+    let path = HomePaths.absolutePath(directory, relativeTo: FileIO.currentDirectory())
+    guard FileIO.isDirectory(path) else { throw A0Error(.badInput, "\(path) is not a directory") }
+    return TreeHashOutput(digest: try TreeHasher.digest(root: path), listFiles: files)
   }
 }
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct Upgrade: ParsableCommand {
+struct Upgrade: Operation {
   static let configuration = CommandConfiguration(
     commandName: "upgrade",
     abstract: "begin-staging, validate and promote in one command, stopping at the first failure.",
@@ -21,29 +21,27 @@ struct Upgrade: ParsableCommand {
   @Flag(help: "Build again even when a valid artifact of this version exists.")
   var rebuild = false
 
-  func run() throws {
-    try Runner.run("upgrade", global) { context in
-      let target = try parseVersion(try singleValue(version, name: "version"))
-      Interrupts.install()
-      let machine = try context.openForMutation("upgrade")
-      let caller = try AuthorityGate.require(
-        .executor, machine, context, command: "upgrade",
-        arguments: [target.tag] + (rebuild ? ["--rebuild"] : []),
-        action: "Upgrade to \(target).", word: target.tag
-      ) { () throws(A0Error) in
-        try machine.checkTransition(
-          to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
-          allowedFrom: [.idle, .failed])
-      }
-      _ = try Stager(machine: machine, progress: context.progress).stage(
-        version: target, caller: caller, rebuild: rebuild, dryRun: false)
-      return try validateThenPromote(
-        machine, context, caller: caller, failure: "validation of \(target) failed", showReport: true)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let target = try parseVersion(try singleValue(version, name: "version"))
+    Interrupts.install()
+    let machine = try context.openForMutation("upgrade")
+    let caller = try AuthorityGate.require(
+      .executor, machine, context, command: "upgrade",
+      arguments: [target.tag] + (rebuild ? ["--rebuild"] : []),
+      action: "Upgrade to \(target).", word: target.tag
+    ) { () throws(A0Error) in
+      try machine.checkTransition(
+        to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
+        allowedFrom: [.idle, .failed])
     }
+    _ = try Stager(machine: machine, progress: context.progress).stage(
+      version: target, caller: caller, rebuild: rebuild, dryRun: false)
+    return try validateThenPromote(
+      machine, context, caller: caller, failure: "validation of \(target) failed", showReport: true)
   }
 }
 
-struct Rollback: ParsableCommand {
+struct Rollback: Operation {
   static let configuration = CommandConfiguration(
     commandName: "rollback",
     abstract: "Go back to the known-good version (or --to VERSION) through the same checked states.",
@@ -62,27 +60,25 @@ struct Rollback: ParsableCommand {
   @Option(help: "The version to roll back to (default: known-good).")
   var to: String?
 
-  func run() throws {
-    try Runner.run("rollback", global) { context in
-      let explicit = try to.map(parseVersion)
-      Interrupts.install()
-      let machine = try context.openForMutation("rollback")
-      let caller = try AuthorityGate.require(
-        .executor, machine, context, command: "rollback", arguments: to.map { ["--to", $0] } ?? [],
-        action: "Roll back to \(to ?? "known-good").", word: to ?? "rollback"
-      ) { () throws(A0Error) in
-        try machine.checkTransition(to: .staging, reason: .rollbackRequested, allowedFrom: [.idle, .failed])
-      }
-      let target = try Rollbacks.target(machine, explicit: explicit)
-      try Rollbacks.begin(machine, target: target, caller: caller)
-      return try validateThenPromote(
-        machine, context, caller: caller,
-        failure: "the rollback target \(target.artifact.version) failed validation", showReport: false)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let explicit = try to.map(parseVersion)
+    Interrupts.install()
+    let machine = try context.openForMutation("rollback")
+    let caller = try AuthorityGate.require(
+      .executor, machine, context, command: "rollback", arguments: to.map { ["--to", $0] } ?? [],
+      action: "Roll back to \(to ?? "known-good").", word: to ?? "rollback"
+    ) { () throws(A0Error) in
+      try machine.checkTransition(to: .staging, reason: .rollbackRequested, allowedFrom: [.idle, .failed])
     }
+    let target = try Rollbacks.target(machine, explicit: explicit)
+    try Rollbacks.begin(machine, target: target, caller: caller)
+    return try validateThenPromote(
+      machine, context, caller: caller,
+      failure: "the rollback target \(target.artifact.version) failed validation", showReport: false)
   }
 }
 
-struct Verify: ParsableCommand {
+struct Verify: Operation {
   static let configuration = CommandConfiguration(
     commandName: "verify",
     abstract: "Check production and every artifact against their manifests.",
@@ -95,23 +91,21 @@ struct Verify: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try Runner.run("verify", global) { context in
-      let machine = try context.openForReading("verify")
-      // observed_state is recorded only when the lock is free at once;
-      // verify never waits.
-      if machine.takeLockIfFree(command: "a0 verify") { try machine.recoverIfNeeded() }
-      defer { machine.releaseLock() }
-      let findings = try Verification.run(machine, caller: machine.agentCaller)
-      let failures = findings.filter { !$0.ok }
-      guard failures.isEmpty else {
-        throw A0Error(
-          .integrityViolation, "\(failures.count) of \(findings.count) checks differ from their manifests",
-          why: failures.map { "\($0.subject): \($0.detail)" }.joined(separator: "; "),
-          next: "Restore the named files, or stage the release again with --rebuild")
-      }
-      return VerifyOutput(findings: findings)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    let machine = try context.openForReading("verify")
+    // observed_state is recorded only when the lock is free at once;
+    // verify never waits.
+    if machine.takeLockIfFree(command: "a0 verify") { try machine.recoverIfNeeded() }
+    defer { machine.releaseLock() }
+    let findings = try Verification.run(machine, caller: machine.agentCaller)
+    let failures = findings.filter { !$0.ok }
+    guard failures.isEmpty else {
+      throw A0Error(
+        .integrityViolation, "\(failures.count) of \(findings.count) checks differ from their manifests",
+        why: failures.map { "\($0.subject): \($0.detail)" }.joined(separator: "; "),
+        next: "Restore the named files, or stage the release again with --rebuild")
     }
+    return VerifyOutput(findings: findings)
   }
 }
 

@@ -3,7 +3,7 @@ import A0Lifecycle
 import A0System
 import ArgumentParser
 
-struct Validate: ParsableCommand {
+struct Validate: Operation {
   static let configuration = CommandConfiguration(
     commandName: "validate",
     abstract:
@@ -26,36 +26,34 @@ struct Validate: ParsableCommand {
     help: "Run only this check (repeatable): \(Validator.allChecks.joined(separator: ", ")).")
   var only: [String] = []
 
-  func run() throws {
-    try Runner.run("validate", global) { context in
-      for name in only where !Validator.allChecks.contains(name) {
-        throw A0Error(
-          .badInput, "\"\(name)\" is not a check",
-          why: "checks: \(Validator.allChecks.joined(separator: ", "))")
-      }
-      Interrupts.install()
-      let machine = try context.openForMutation("validate")
-      let caller = try AuthorityGate.require(
-        .executor, machine, context, command: "validate", arguments: only.flatMap { ["--only", $0] },
-        action: "Validate \(machine.state.activeOperation?.targetVersion ?? "the staged artifact").",
-        word: "validate"
-      ) { () throws(A0Error) in
-        guard machine.state.currentState == .validating else {
-          throw A0Error(
-            .wrongState, "validate runs only in VALIDATING, not \(machine.state.currentState.rawValue)",
-            next: "Stage a version first: `a0 begin-staging VERSION`")
-        }
-      }
-      let outcome = try Validator(machine: machine, progress: context.progress).validate(
-        caller: caller, only: only)
-      guard outcome.report.passed else {
-        throw A0Error(
-          .operationFailed, "validation of \(outcome.report.version) failed",
-          why: outcome.report.failureSummary,
-          next: "See \(outcome.reportPath); the machine is FAILED, a human clears it with `a0 clear-failure`")
-      }
-      return ValidationOutput(outcome: outcome)
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    for name in only where !Validator.allChecks.contains(name) {
+      throw A0Error(
+        .badInput, "\"\(name)\" is not a check",
+        why: "checks: \(Validator.allChecks.joined(separator: ", "))")
     }
+    Interrupts.install()
+    let machine = try context.openForMutation("validate")
+    let caller = try AuthorityGate.require(
+      .executor, machine, context, command: "validate", arguments: only.flatMap { ["--only", $0] },
+      action: "Validate \(machine.state.activeOperation?.targetVersion ?? "the staged artifact").",
+      word: "validate"
+    ) { () throws(A0Error) in
+      guard machine.state.currentState == .validating else {
+        throw A0Error(
+          .wrongState, "validate runs only in VALIDATING, not \(machine.state.currentState.rawValue)",
+          next: "Stage a version first: `a0 begin-staging VERSION`")
+      }
+    }
+    let outcome = try Validator(machine: machine, progress: context.progress).validate(
+      caller: caller, only: only)
+    guard outcome.report.passed else {
+      throw A0Error(
+        .operationFailed, "validation of \(outcome.report.version) failed",
+        why: outcome.report.failureSummary,
+        next: "See \(outcome.reportPath); the machine is FAILED, a human clears it with `a0 clear-failure`")
+    }
+    return ValidationOutput(outcome: outcome)
   }
 }
 

@@ -23,6 +23,9 @@ public final class Machine {
   public internal(set) var recoveryNotes: [String] = []
   /// How the human of this command proved it; journaled with each of its events.
   public internal(set) var proofEvidence: [String: JSONValue]?
+  /// The front end the agent came through (`mcp`, and the client as it names
+  /// itself); journaled with each of the agent's events.
+  public var frontEnd: [String: JSONValue]?
 
   init(paths: HomePaths, config: Config, clock: any Clock, state: StateRecord, lock: HomeLock?) {
     self.paths = paths
@@ -214,8 +217,14 @@ public final class Machine {
     -> AuditEvent
   {
     var fields = details
-    if actor.hasPrefix("human:"), let proofEvidence { fields["proof"] = .object(proofEvidence) }
+    annotate(&fields, actor: actor)
     return try journal.append(eventType: eventType, actor: actor, details: fields, at: clock.now())
+  }
+
+  /// What an event says about how its actor came: a human's proof, the agent's front end.
+  private func annotate(_ fields: inout [String: JSONValue], actor: String) {
+    if actor.hasPrefix("human:"), let proofEvidence { fields["proof"] = .object(proofEvidence) }
+    if actor.hasPrefix("agent:"), let frontEnd { fields["via"] = .object(frontEnd) }
   }
 
   /// The structural consequences of a state, applied to every new record
@@ -249,7 +258,7 @@ public final class Machine {
         next: "This is a bug in a0; nothing was written")
     }
     var fields = details
-    if actor.hasPrefix("human:"), let proofEvidence { fields["proof"] = .object(proofEvidence) }
+    annotate(&fields, actor: actor)
     fields["state_after"] = next.withoutAuditReference.stateAfterJSON
     let point = eventType == "state_transition" ? "transition-\(next.currentState.rawValue)" : eventType
     try FaultPoint.reach("\(point).before-journal")

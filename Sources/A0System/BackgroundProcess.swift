@@ -44,6 +44,12 @@ public final class BackgroundProcess {
     return Spawn.exitStatus(status)
   }
 
+  /// Lets the child run on after this value is gone (a detached operation
+  /// the caller stops waiting for); nothing stops or reaps it from here on.
+  public func release() {
+    stopped = true
+  }
+
   /// SIGTERM to the group, SIGKILL after `grace`, then reap.
   public func stop(graceSeconds: Double = 3) {
     guard !stopped else { return }
