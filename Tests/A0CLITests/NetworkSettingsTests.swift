@@ -9,7 +9,8 @@ import Testing
 struct NetworkSettingsTests {
   @Test(
     "a private index behind a private CA: staging fails without SSL_CERT_FILE and passes with it",
-    .enabled(if: Needs.tool("uv") && Needs.tool("openssl"), Comment(rawValue: Needs.uvReason)), arguments: ["uv", "pip"])
+    .enabled(if: Needs.tool("uv") && Needs.tool("openssl"), Comment(rawValue: Needs.uvReason)),
+    arguments: ["uv", "pip"])
   func privateCertificateAuthority(installer: String) throws {
     let scratch = ScratchDirectory()
     let (paths, published) = try SampleApp.approved(in: scratch.path, installer: installer)

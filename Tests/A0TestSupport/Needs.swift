@@ -15,10 +15,20 @@ public enum Needs {
   /// A tool on the caller's PATH.
   public static func tool(_ name: String) -> Bool { underCI || TestTools.callerTools.find(name) != nil }
 
+  /// A Python module importable by `python3`.
+  public static func pythonModule(_ name: String) -> Bool {
+    underCI
+      || ((try? ProcessRunner(environment: TestTools.callerTools).run(
+        CommandLineSpec(["python3", "-c", "import " + name], timeoutSeconds: 30)))?
+        .succeeded ?? false)
+  }
+
   /// Root: the test creates Unix users, sudo rules or mounts.
   public static var root: Bool { underCI || getuid() == 0 }
 
   public static let uvReason = "needs uv on PATH (python3 -m pip install uv); CI installs it"
+  public static let mcpReason =
+    "needs the Python MCP client (python3 -m pip install mcp==1.22.0, as Agent Zero pins it); CI installs it"
   public static let rootReason =
     "needs root (creates Unix users, sudo rules or mounts); CI runs as root"
 }

@@ -22,7 +22,8 @@ struct DetachedRun {
     }
     try FileIO.makeDirectory(machine.paths.scratch)
     let logPath =
-      machine.paths.scratch + "/mcp-\(words.joined(separator: "-"))-\(getpid())-\(monotonicMilliseconds()).log"
+      machine.paths.scratch
+      + "/mcp-\(words.joined(separator: "-"))-\(getpid())-\(monotonicMilliseconds()).log"
     let spec = CommandLineSpec(
       [binary, "--home", machine.paths.root] + words + ["--json", "--via-mcp=\(client)"] + arguments,
       timeoutSeconds: 0)

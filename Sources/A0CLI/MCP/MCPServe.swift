@@ -178,7 +178,8 @@ actor AgentServer {
   static func result(_ text: String, data: JSONValue, isError: Bool) -> CallTool.Result {
     let structured: Value? = MCPValues.value(data)
     return CallTool.Result(
-      content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: structured, isError: isError)
+      content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: structured,
+      isError: isError)
   }
 
   static func errorText(_ error: JSONValue) -> String {

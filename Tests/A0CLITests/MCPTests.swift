@@ -1,0 +1,123 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import A0TestSupport
+import Foundation
+import Testing
+
+/// Runs the Python MCP client (the package Agent Zero uses) against `a0 mcp`.
+private func connect(_ paths: HomePaths, _ calls: [(String, [String: Any])]) throws -> JSONValue {
+  let encoded = try JSONSerialization.data(withJSONObject: calls.map { [$0.0, $0.1] as [Any] })
+  let result = try ProcessRunner(environment: TestTools.callerTools).run(
+    CommandLineSpec(
+      [
+        "python3", SampleApp.examples + "/../mcp-call.py", A0Binary.path, paths.root,
+        String(decoding: encoded, as: UTF8.self),
+      ], timeoutSeconds: 300))
+  guard result.succeeded, let document = try? JSONValue.parse(result.stdoutText) else {
+    throw FixtureError(message: "mcp-call.py: \(result.tail(lines: 20))")
+  }
+  return document
+}
+
+private func call(_ document: JSONValue, _ index: Int) -> JSONValue {
+  document["calls"]?.arrayValue?[index] ?? .null
+}
+
+@Suite("a0 mcp: the agent's tools through the same gate", .serialized)
+struct MCPTests {
+  static let pythonClient = Needs.pythonModule("mcp")
+
+  @Test(
+    "the tools are the agent's commands, with closed schemas; human-only commands are not offered",
+    .enabled(if: pythonClient, Comment(rawValue: Needs.mcpReason)))
+  func toolList() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    let document = try connect(paths, [])
+    #expect(document["server"] == "a0")
+    let tools = document["tools"]?.arrayValue ?? []
+    let names = Set(tools.compactMap { $0["name"]?.stringValue })
+    #expect(
+      names == [
+        "status", "explain_state", "history", "audit_verify", "check_updates", "request_upgrade",
+        "pending_approvals", "staging_status", "list_artifacts", "verify", "begin_staging", "validate",
+        "promote", "upgrade", "rollback", "cleanup_artifacts",
+      ])
+    for tool in tools {
+      let name = tool["name"]?.stringValue ?? ""
+      #expect(name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }, "\(name)")
+      #expect(tool["schema"]?["additionalProperties"] == false, "\(name)")
+      #expect((tool["description"]?.stringValue ?? "").count > 40, "\(name) is described for a model")
+    }
+    let upgrade = tools.first { $0["name"] == "upgrade" }
+    #expect(upgrade?["schema"]?["required"] == ["version"])
+    #expect(upgrade?["annotations"]?["destructiveHint"] == true)
+    #expect(tools.first { $0["name"] == "status" }?["annotations"]?["readOnlyHint"] == true)
+  }
+
+  @Test(
+    "status is `a0 status --json`'s data; request_upgrade creates a pending request; approve is refused, journaled and revokes executor",
+    .enabled(if: pythonClient, Comment(rawValue: Needs.mcpReason)))
+  func gate() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    let cli = try A0Binary.run(["status", "--home", paths.root, "--json"]).json?["data"]
+    let document = try connect(
+      paths,
+      [
+        ("status", [:]), ("request_upgrade", ["version": "v1.0.0", "reason": "from the agent"]),
+        ("approve", ["version": "v1.0.0"]), ("request_upgrade", ["version": "--home=/etc"]),
+        ("history", ["limit": "three"]),
+      ])
+    #expect(call(document, 0)["isError"] == false)
+    #expect(call(document, 0)["structured"] == cli)
+
+    #expect(call(document, 1)["isError"] == false)
+    #expect(call(document, 1)["structured"]?["status"] == "pending")
+    let pending = try A0Binary.run(["pending-approvals", "--home", paths.root, "--json"])
+    #expect(pending.stdout.contains("from the agent"))
+
+    #expect(call(document, 2)["isError"] == true)
+    #expect(call(document, 2)["structured"]?["code"] == "authority_denied")
+    let status = try SampleApp.status(paths)
+    #expect(status?["authority_level"] == "observer", "executor authority is revoked")
+    let refused = try TestHome.journalEvents(paths).last { $0.eventType == "unauthorized_attempt" }
+    #expect(refused?.details["command"] == "approve")
+    #expect(refused?.details["authority_revoked"] == true)
+    #expect(refused?.details["via"]?["front_end"] == "mcp")
+    #expect(refused?.details["via"]?["client"]?.stringValue?.hasPrefix("mcp ") == true)
+
+    #expect(call(document, 3)["structured"]?["code"] == "bad_input", "a value is never read as an option")
+    #expect(call(document, 4)["structured"]?["code"] == "bad_input")
+  }
+
+  @Test(
+    "an observer's promote is refused; an executor's upgrade of a good release runs detached, answers within its wait, and completes",
+    .enabled(if: pythonClient, Comment(rawValue: Needs.mcpReason)))
+  func detachedUpgrade() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    let observer = try connect(paths, [("promote", [:])])
+    #expect(call(observer, 0)["structured"]?["code"] == "authority_denied")
+
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try SampleApp.approve(paths, "v1.0.0")
+    let started = Date()
+    let document = try connect(paths, [("upgrade", ["version": "v1.0.0", "wait_seconds": 2])])
+    #expect(Date().timeIntervalSince(started) < 60)
+    let result = call(document, 0)
+    #expect(result["isError"] == false, "\(result)")
+    if result["structured"]?["status"] == "running" {
+      #expect(result["structured"]?["poll"] == "status")
+      for _ in 0..<600 where try SampleApp.status(paths)?["current_state"] != "COMPLETE" { usleep(100_000) }
+    }
+    #expect(try SampleApp.status(paths)?["current_state"] == "COMPLETE")
+    #expect(SampleApp.servedVersion(paths) == "v1.0.0")
+    let staged = try TestHome.journalEvents(paths).first { $0.eventType == "approval_consumed" }
+    #expect(staged?.actor == "agent:agent-zero")
+    #expect(staged?.details["via"]?["front_end"] == "mcp")
+  }
+}
