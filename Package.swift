@@ -13,6 +13,7 @@ let package = Package(
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     // `a0 mcp`: the official Model Context Protocol SDK (stdio transport).
     .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
   ],
   targets: [
     .executableTarget(
@@ -25,6 +26,7 @@ let package = Package(
         "A0Core", "A0System", "A0Lifecycle",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "MCP", package: "swift-sdk"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(name: "A0Core"),

@@ -120,4 +120,44 @@ struct MCPTests {
     #expect(staged?.actor == "agent:agent-zero")
     #expect(staged?.details["via"]?["front_end"] == "mcp")
   }
+
+  @Test(
+    "malformed JSON-RPC, unknown methods and tools, wrong types get protocol errors; an oversized message ends the connection"
+  )
+  func hostileInput() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    let initialize =
+      #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+    let lines = [
+      initialize, "not json", #"{"jsonrpc":"2.0","id":2,"method":"no/such"}"#,
+      #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"history","arguments":{"limit":"ten"}}}"#,
+      #"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"no_such_tool"}}"#,
+      #"{"jsonrpc":"2.0","id":5,"method":"tools/list"}"#,
+    ]
+    let session = try A0Binary.run(
+      ["--home", paths.root, "mcp"], stdin: lines.joined(separator: "\n") + "\n")
+    #expect(session.status == 0, "\(session.stderr)")
+    let answers = session.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+    #expect(answers.count == session.stdout.split(separator: "\n").count, "stdout holds only JSON-RPC")
+    func answer(_ id: Int64) -> JSONValue? { answers.first { $0["id"] == .int(id) } }
+    #expect(answer(1)?["result"]?["serverInfo"]?["name"] == "a0")
+    #expect(
+      answers.contains { $0["error"]?["code"] == .int(-32700) }, "a parse error for the line that is not JSON"
+    )
+    #expect(answer(2)?["error"]?["code"] == .int(-32601))
+    #expect(answer(3)?["result"]?["isError"] == true)
+    #expect(answer(3)?["result"]?["structuredContent"]?["code"] == "bad_input")
+    #expect(answer(4)?["error"]?["code"] == .int(-32602))
+    #expect(answer(5)?["result"]?["tools"]?.arrayValue?.isEmpty == false)
+
+    let oversized = String(repeating: "x", count: 5 << 20)
+    let started = Date()
+    let flooded = try A0Binary.run(
+      ["--home", paths.root, "mcp"], stdin: initialize + "\n" + oversized + "\n")
+    #expect(flooded.status == 0)
+    #expect(flooded.stderr.contains("longer than"))
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(try TestHome.journalEvents(paths).count == 1, "nothing was journaled")
+  }
 }

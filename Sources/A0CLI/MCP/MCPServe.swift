@@ -57,17 +57,27 @@ actor AgentServer {
   func serve() async throws {
     let server = Server(
       name: "a0", version: A0Version.current, capabilities: .init(tools: .init(listChanged: false)))
-    await server.withMethodHandler(ListTools.self) { _ in
-      .init(tools: AgentTool.all.map(Self.describe))
+    await server.withMethodHandler(ListTools.self) { [self] _ in
+      await self.begin()
+      defer { Task { await self.end() } }
+      return .init(tools: AgentTool.all.map(Self.describe))
     }
     await server.withMethodHandler(CallTool.self) { [self] params in
       try await self.call(params)
     }
-    try await server.start(transport: StdioTransport()) { [self] info, _ in
+    try await server.start(transport: LineTransport()) { [self] info, _ in
       await self.setClient("\(info.name) \(info.version)")
     }
     await server.waitUntilCompleted()
+    // Input ended: requests read before the end still get their answers,
+    // and calls in progress finish what they change.
+    try? await Task.sleep(nanoseconds: 100_000_000)
+    while inFlight > 0 { try? await Task.sleep(nanoseconds: 20_000_000) }
   }
+
+  private var inFlight = 0
+  private func begin() { inFlight += 1 }
+  private func end() { inFlight -= 1 }
 
   private func setClient(_ text: String) { client = String(text.prefix(200)) }
 
@@ -80,6 +90,8 @@ actor AgentServer {
   }
 
   func call(_ params: CallTool.Parameters) async throws -> CallTool.Result {
+    begin()
+    defer { end() }
     var arguments: [String: JSONValue] = [:]
     for (name, value) in params.arguments ?? [:] {
       guard let converted = MCPValues.json(value) else {
