@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.0
 import PackageDescription
 
 let package = Package(
@@ -11,9 +11,6 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-    // `a0 mcp`: the official Model Context Protocol SDK (stdio transport).
-    .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
-    .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
   ],
   targets: [
     .executableTarget(
@@ -25,8 +22,6 @@ let package = Package(
       dependencies: [
         "A0Core", "A0System", "A0Lifecycle",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "MCP", package: "swift-sdk"),
-        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(name: "A0Core"),

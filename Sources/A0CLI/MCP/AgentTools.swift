@@ -165,6 +165,18 @@ extension AgentTool {
     "approve", "deny", "confirm", "clear_failure", "reset", "grant", "revoke",
   ]
 
+  /// The tool as `tools/list` shows it; the annotations are hints for
+  /// clients that read them (Agent Zero's does not).
+  var listing: JSONValue {
+    [
+      "name": .string(name), "description": .string(description), "inputSchema": inputSchema,
+      "annotations": [
+        "readOnlyHint": .bool(readOnly), "destructiveHint": .bool(destructive),
+        "idempotentHint": .bool(idempotent), "openWorldHint": false,
+      ],
+    ]
+  }
+
   /// The JSON Schema of the tool's arguments.
   var inputSchema: JSONValue {
     var properties: [String: JSONValue] = [:]

@@ -31,26 +31,14 @@ struct DetachedRun {
     return DetachedRun(process: process, logPath: logPath)
   }
 
-  enum Outcome {
-    /// The operation's `--json` envelope.
-    case finished(JSONValue)
-    case running
-  }
-
-  /// Waits until the operation ends or `seconds` pass, without holding a
-  /// thread the server's other requests need.
-  func wait(seconds: Int) async -> Outcome {
-    let deadline = monotonicMilliseconds() + Int64(seconds) * 1000
-    while true {
-      if process.waitForExit(deadline: monotonicMilliseconds()) != nil {
-        return .finished(envelope())
-      }
-      if monotonicMilliseconds() >= deadline {
-        process.release()
-        return .running
-      }
-      try? await Task.sleep(nanoseconds: 100_000_000)
+  /// The operation's `--json` envelope once it ends, or nil if it still
+  /// runs after `seconds` (it then goes on by itself).
+  func wait(seconds: Int) -> JSONValue? {
+    guard process.waitForExit(deadline: monotonicMilliseconds() + Int64(seconds) * 1000) != nil else {
+      process.release()
+      return nil
     }
+    return envelope()
   }
 
   /// The last JSON line of the log: the operation's envelope.
