@@ -4,6 +4,8 @@ import A0System
 import ArgumentParser
 
 struct BeginStaging: Operation {
+  static let runsLong = true
+
   static let configuration = CommandConfiguration(
     commandName: "begin-staging",
     abstract:

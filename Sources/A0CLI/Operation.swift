@@ -8,12 +8,26 @@ import ArgumentParser
 protocol Operation: ParsableCommand {
   /// The name the journal envelopes and `--json` output use.
   static var operationName: String { get }
+  /// Takes minutes (building, checking, restarting): `--detach` and the
+  /// MCP server run it as a detached a0 instead of waiting on it.
+  static var runsLong: Bool { get }
   var global: GlobalOptions { get }
   func perform(_ context: CommandContext) throws -> any CommandOutput
 }
 
 extension Operation {
   static var operationName: String { configuration.commandName ?? "a0" }
+  static var runsLong: Bool { false }
 
-  func run() throws { try Runner.run(Self.operationName, global, perform) }
+  func run() throws {
+    guard global.detach else { return try Runner.run(Self.operationName, global, perform) }
+    try Runner.run(Self.operationName, global) { context in
+      guard Self.runsLong else {
+        throw A0Error(
+          .usage, "--detach is for the long operations",
+          why: "\(Self.operationName) answers at once", next: "Run it without --detach")
+      }
+      return try DetachedRun.detach(Self.self, context: context)
+    }
+  }
 }

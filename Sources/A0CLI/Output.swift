@@ -40,6 +40,13 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .long, help: "ssh-signature mode: print what to sign for this command, and change nothing.")
   var printPayload = false
 
+  @Flag(
+    name: .long,
+    help:
+      "Run a long operation (begin-staging, validate, promote, upgrade, rollback) in the background; follow it with status."
+  )
+  var detach = false
+
   /// Set by `a0 mcp` on the operations it runs detached: the MCP client, as
   /// it names itself, for the journal. Informational: it grants nothing.
   @Option(name: .long, help: .hidden)

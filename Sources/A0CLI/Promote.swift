@@ -4,6 +4,8 @@ import A0System
 import ArgumentParser
 
 struct Promote: Operation {
+  static let runsLong = true
+
   static let configuration = CommandConfiguration(
     commandName: "promote",
     abstract: "Put the validated artifact into production: VALIDATING → PROMOTING → COMPLETE, or roll back.",

@@ -4,6 +4,8 @@ import A0System
 import ArgumentParser
 
 struct Upgrade: Operation {
+  static let runsLong = true
+
   static let configuration = CommandConfiguration(
     commandName: "upgrade",
     abstract: "begin-staging, validate and promote in one command, stopping at the first failure.",
@@ -42,6 +44,8 @@ struct Upgrade: Operation {
 }
 
 struct Rollback: Operation {
+  static let runsLong = true
+
   static let configuration = CommandConfiguration(
     commandName: "rollback",
     abstract: "Go back to the known-good version (or --to VERSION) through the same checked states.",

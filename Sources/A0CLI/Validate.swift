@@ -4,6 +4,8 @@ import A0System
 import ArgumentParser
 
 struct Validate: Operation {
+  static let runsLong = true
+
   static let configuration = CommandConfiguration(
     commandName: "validate",
     abstract:

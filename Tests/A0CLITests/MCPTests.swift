@@ -160,4 +160,24 @@ struct MCPTests {
     #expect(Date().timeIntervalSince(started) < 30)
     #expect(try TestHome.journalEvents(paths).count == 1, "nothing was journaled")
   }
+
+  @Test(
+    "the CLI's --detach starts a long operation in the background and says how to follow it; a quick one is a usage error"
+  )
+  func cliDetach() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    let quick = try A0Binary.run(["status", "--detach", "--home", paths.root, "--json"])
+    #expect(quick.status == 64, "\(quick.stdout)")
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    try SampleApp.approve(paths, "v1.0.0")
+    let started = try A0Binary.run(["upgrade", "v1.0.0", "--detach", "--home", paths.root, "--json"])
+    #expect(started.status == 0, "\(started.stdout)")
+    #expect(started.json?["data"]?["status"] == "running")
+    #expect(started.json?["data"]?["poll"] == "status")
+    for _ in 0..<600 where try SampleApp.status(paths)?["current_state"] != "COMPLETE" { usleep(100_000) }
+    #expect(try SampleApp.status(paths)?["current_state"] == "COMPLETE")
+    #expect(SampleApp.servedVersion(paths) == "v1.0.0")
+  }
 }

@@ -33,8 +33,6 @@ struct AgentTool {
   let authority: RequiredAuthority
   let description: String
   var parameters: [ToolParameter] = []
-  /// Runs as a detached a0 process the call waits for at most `wait_seconds`.
-  var detached = false
   var readOnly = true
   var destructive = false
   var idempotent = true
@@ -43,6 +41,9 @@ struct AgentTool {
 }
 
 extension AgentTool {
+  /// Runs as a detached a0 process the call waits for at most `wait_seconds`.
+  var detached: Bool { operation.runsLong }
+
   static let waitSeconds = ToolParameter(
     name: "wait_seconds", kind: .integer,
     description: "How long to wait for the result (default 20, at most 100). If the operation is still "
@@ -115,17 +116,17 @@ extension AgentTool {
           name: "version", kind: .string, description: "The approved release tag.", required: true,
           placement: .positional),
         waitSeconds,
-      ], detached: true, readOnly: false, poll: "staging_status"),
+      ], readOnly: false, poll: "staging_status"),
     AgentTool(
       name: "validate", operation: Validate.self, authority: .executor,
       description: "Runs every check on the staged artifact (integrity, imports, dependencies, config, "
         + "a health dry run). Next: promote when it passes.",
-      parameters: [waitSeconds], detached: true, readOnly: false),
+      parameters: [waitSeconds], readOnly: false),
     AgentTool(
       name: "promote", operation: Promote.self, authority: .executor,
       description: "Switches production to the validated artifact, restarts the service and waits for "
         + "it to be healthy; rolls back by itself if it is not. Next: a human confirms it.",
-      parameters: [waitSeconds], detached: true, readOnly: false, destructive: true, idempotent: false),
+      parameters: [waitSeconds], readOnly: false, destructive: true, idempotent: false),
     AgentTool(
       name: "upgrade", operation: Upgrade.self, authority: .executor,
       description: "begin_staging, validate and promote in one call, stopping at the first failure, "
@@ -135,7 +136,7 @@ extension AgentTool {
           name: "version", kind: .string, description: "The approved release tag.", required: true,
           placement: .positional),
         waitSeconds,
-      ], detached: true, readOnly: false, destructive: true, idempotent: false),
+      ], readOnly: false, destructive: true, idempotent: false),
     AgentTool(
       name: "rollback", operation: Rollback.self, authority: .executor,
       description: "Goes back to the known-good version (no approval needed), or to another version a "
@@ -145,7 +146,7 @@ extension AgentTool {
           name: "to", kind: .string, description: "The version (default: known-good).",
           placement: .option("to")),
         waitSeconds,
-      ], detached: true, readOnly: false, destructive: true, idempotent: false),
+      ], readOnly: false, destructive: true, idempotent: false),
     AgentTool(
       name: "cleanup_artifacts", operation: CleanupArtifacts.self, authority: .executor,
       description: "Deletes old artifacts beyond the retention count; never production or known-good.",

@@ -15,20 +15,50 @@ struct DetachedRun {
   let logPath: String
 
   static func start(
-    _ machine: Machine, words: [String], arguments: [String], client: String
+    _ machine: Machine, words: [String], arguments: [String], client: String?
   ) throws(A0Error) -> DetachedRun {
     guard let binary = FileIO.readLink("/proc/self/exe") else {
       throw A0Error(.operationFailed, "cannot find the a0 binary (/proc/self/exe)")
     }
     try FileIO.makeDirectory(machine.paths.scratch)
-    let logPath =
-      machine.paths.scratch
-      + "/mcp-\(words.joined(separator: "-"))-\(getpid())-\(monotonicMilliseconds()).log"
+    let logPath = machine.paths.scratch + "/detached-\(getpid())-\(monotonicMilliseconds()).log"
+    // Its options right after the command's words: `arguments` may end in `-- VALUE`.
+    let options = ["--json"] + (client.map { ["--via-mcp=\($0)"] } ?? [])
     let spec = CommandLineSpec(
-      [binary, "--home", machine.paths.root] + words + ["--json", "--via-mcp=\(client)"] + arguments,
-      timeoutSeconds: 0)
+      [binary, "--home", machine.paths.root] + words + options + arguments, timeoutSeconds: 0)
     let process = try BackgroundProcess(spec, in: machine.children, logPath: logPath)
     return DetachedRun(process: process, logPath: logPath)
+  }
+
+  /// `--detach`: runs this command line again without it, detached, and
+  /// says how to follow it.
+  static func detach(_ operation: any Operation.Type, context: CommandContext) throws(A0Error)
+    -> DetachedOutput
+  {
+    let words = operation.operationName.split(separator: " ").map(String.init)
+    // The command's words come first (only a pinned `--home` may precede them).
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "--home" { arguments.removeFirst(min(2, arguments.count)) }
+    guard arguments.starts(with: words) else {
+      throw A0Error(.usage, "--detach could not read this command line", next: "Run it without --detach")
+    }
+    arguments.removeFirst(words.count)
+    // The home is named once, first, as the detached a0 must use this one.
+    var index = 0
+    while index < arguments.count {
+      if arguments[index] == "--" { break }
+      if ["--detach", "--json"].contains(arguments[index]) || arguments[index].hasPrefix("--home=") {
+        arguments.remove(at: index)
+      } else if arguments[index] == "--home" {
+        arguments.removeSubrange(index..<min(arguments.count, index + 2))
+      } else {
+        index += 1
+      }
+    }
+    let machine = try context.openForReading(operation.operationName)
+    let run = try start(machine, words: words, arguments: arguments, client: nil)
+    run.process.release()
+    return DetachedOutput(pid: run.process.pid, log: run.logPath, command: words.joined(separator: " "))
   }
 
   /// The operation's `--json` envelope once it ends, or nil if it still
@@ -55,5 +85,21 @@ struct DetachedRun {
         "message": .string("the operation ended without a result: \(text.suffix(500))"),
       ],
     ]
+  }
+}
+
+/// What `--detach` says: the detached a0 and where its output goes.
+struct DetachedOutput: CommandOutput {
+  let pid: Int32
+  let log: String
+  let command: String
+
+  var json: JSONValue {
+    ["status": "running", "pid": .int(Int(pid)), "log": .string(log), "poll": "status"]
+  }
+
+  var text: String {
+    "Started `a0 \(command)` in the background (pid \(pid), output in \(log)).\n"
+      + "Follow it with `a0 status` or `a0 staging-status`."
   }
 }
