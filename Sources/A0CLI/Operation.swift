@@ -27,6 +27,21 @@ extension Operation {
           .usage, "--detach is for the long operations",
           why: "\(Self.operationName) answers at once", next: "Run it without --detach")
       }
+      // The detached a0 has no terminal and no proof of its own: it runs
+      // with the agent's authority, so it may start only when that suffices.
+      if context.options.printPayload || context.offer.isPresent {
+        throw A0Error(
+          .usage, "--detach runs with the agent's executor authority, never a human's proof",
+          next: "Sign or confirm the command without --detach")
+      }
+      let machine = try context.openForReading(Self.operationName)
+      guard machine.state.authorityLevel == .executor else {
+        throw A0Error(
+          .authorityDenied, "--detach needs the agent to hold executor authority",
+          why: "the detached a0 cannot prove a human; the agent is \(machine.state.authorityLevel.rawValue)",
+          next: "Run it without --detach at a terminal, or grant executor first",
+          authorityRequired: .executor)
+      }
       return try DetachedRun.detach(Self.self, context: context)
     }
   }

@@ -27,7 +27,7 @@ public struct Config: Equatable, Sendable {
     public var installArgs: [String]
     /// Let the installer build every package from source, which runs upstream code at install time.
     public var allowSourceBuilds: Bool
-    /// Packages (PEP 503 names) that may be built from source; all others come as wheels.
+    /// Packages (PEP 503 names) built from source, even when a wheel exists; all others come as wheels.
     public var sourceBuilds: [String] = []
     public var wheelhouse: String
     public var installTimeoutSeconds: Int
@@ -148,7 +148,7 @@ public struct Config: Equatable, Sendable {
       requirements = \(array(python.requirements))
       overrides = \(array(python.overrides))     # installed with requirements, taking precedence over them
       install_args = \(array(python.installArgs))             # the installer's other options; uv reads no config file, so an index goes here
-      source_builds = \(array(python.sourceBuilds))   # built from source (runs their build code as this user); all else from wheels
+      source_builds = \(array(python.sourceBuilds))   # always built from source (runs their build code as this user); all else from wheels only
       allow_source_builds = \(python.allowSourceBuilds)          # true builds any package from source
       wheelhouse = \(string(python.wheelhouse))                # when set: offline install from this directory
       install_timeout_seconds = \(python.installTimeoutSeconds)

@@ -58,6 +58,18 @@ public enum Doctor {
     }
   }
 
+  /// Without `--agent-user`: the caller, as the user Agent Zero runs as —
+  /// or, under sudo, the user who ran sudo. Never root, which can write
+  /// everything and so tells nothing.
+  static func callerAsAgent() -> String? {
+    let uid = getuid()
+    if uid != 0 { return getpwuid(uid).map { String(cString: $0.pointee.pw_name) } }
+    guard let sudoUser = getenv("SUDO_USER").map({ String(cString: $0) }), sudoUser != "root",
+      getpwnam(sudoUser) != nil
+    else { return nil }
+    return sudoUser
+  }
+
   /// Judged for the home's owner (the user of `.billy/`), whoever runs it,
   /// so root can check a home it would not itself act on. `sudoRules`:
   /// what `sudo -l -U AGENT` printed, when it could be read. Without an
@@ -65,8 +77,7 @@ public enum Doctor {
   public static func examine(
     paths: HomePaths, config: Config, agentUser named: String?, binary: String, sudoRules: String? = nil
   ) throws(A0Error) -> Report {
-    let caller = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) }
-    let agentUser = named ?? caller
+    let agentUser = named ?? callerAsAgent()
     let signers = paths.allowedSigners(config)
     let watched =
       ([paths.root, paths.billy, signers, binary] + paths.controlFiles + paths.controlDirectories
@@ -95,7 +106,7 @@ public enum Doctor {
       }
       if agent.name != ownerName { accounts.append(agent) }
     } else {
-      problems.append("neither --agent-user nor the caller's user name is known: pass --agent-user NAME")
+      problems.append("the agent's Unix user is unknown (doctor ran as root): pass --agent-user NAME")
     }
     var findings: [Finding] = []
     for path in watched {

@@ -1,6 +1,10 @@
 import A0Core
 import A0System
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// One `[data] linked_paths` entry: user data kept in `.billy/shared/` and
 /// linked into every release (DESIGN.md §3).
 struct LinkedPath {
@@ -91,6 +95,26 @@ enum SharedData {
     for linked in linkedPaths.map(LinkedPath.init) {
       try linked.createEmpty(at: shared + "/" + linked.relative)
     }
+    try removeEscapingLinks(in: shared, root: root)
     return app
+  }
+
+  /// The copy keeps links as links; one that leads out of the twin (an
+  /// absolute target, or `..` past its root) would let the dry run write to
+  /// wherever it points, so it is removed from the copy.
+  static func removeEscapingLinks(in directory: String, root: String) throws(A0Error) {
+    for name in try FileIO.listDirectory(directory) {
+      let path = directory + "/" + name
+      if let target = FileIO.readLink(path) {
+        let resolved = HomePaths.absolutePath(target, relativeTo: directory)
+        if target.hasPrefix("/") || !resolved.hasPrefix(root + "/") {
+          guard unlink(path) == 0 else {
+            throw A0Error(.operationFailed, "cannot remove the link \(path)", why: FileIO.errnoText())
+          }
+        }
+      } else if FileIO.isRealDirectory(path) {
+        try removeEscapingLinks(in: path, root: root)
+      }
+    }
   }
 }

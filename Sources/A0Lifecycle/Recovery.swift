@@ -125,7 +125,9 @@ extension Machine {
   func recoverOperations() throws(A0Error) {
     // The previous holder is dead: stop whatever it started first, so no
     // orphan writes into the files about to be cleaned.
-    let marked = lock?.previousHolder.map { children.orphanGroups(ofHolder: $0) } ?? []
+    // Only a dead holder's: a long-lived holder (`a0 mcp`) may still run its children.
+    let deadHolder = lock?.previousHolder.flatMap { kill($0, 0) != 0 && errno == ESRCH ? $0 : nil }
+    let marked = deadHolder.map { children.orphanGroups(ofHolder: $0) } ?? []
     for group in Set((lock?.orphanedChildGroups ?? []) + marked).sorted()
     where group > 1 && group != getpgrp() {
       if kill(-group, SIGKILL) == 0 {

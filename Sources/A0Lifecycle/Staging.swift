@@ -586,8 +586,16 @@ public final class Stager {
       indexArguments = ["--no-index", "--find-links", config.python.wheelhouse]
     }
     let requirements = config.python.requirements.filter { _ in installer != .none }
-    let overrides = config.python.overrides.filter { _ in installer != .none }
-    for requirement in requirements + overrides where !FileIO.exists(app + "/" + requirement) {
+    // An override file is what a release may add; one it does not have is skipped (older releases).
+    let overrides = config.python.overrides.filter { file in
+      guard installer != .none else { return false }
+      guard FileIO.exists(app + "/" + file) else {
+        log?.note("\(file) (python.overrides) is not in this release; installing without it")
+        return false
+      }
+      return true
+    }
+    for requirement in requirements where !FileIO.exists(app + "/" + requirement) {
       throw A0Error(
         .operationFailed, "the release has no \(requirement)",
         next: "Check python.requirements and python.overrides")

@@ -71,5 +71,9 @@ struct DoctorTests {
     #expect(said.contains("the agent's user a0owner can write \(paths.billy)"), "\(said)")
     #expect(said.contains("a0 runs as the agent's own user a0owner"), "\(said)")
     #expect(!said.contains("--agent-user NAME"), "\(said)")
+    // Root can write everything, so it is never taken for the agent.
+    let asRoot = try run(["env", "-u", "SUDO_USER", A0Binary.path, "doctor", "--home", paths.root])
+    #expect(asRoot.stderrText.contains("pass --agent-user NAME"), "\(asRoot.stderrText)")
+    #expect(!asRoot.stderrText.contains("the agent's user root"), "\(asRoot.stderrText)")
   }
 }

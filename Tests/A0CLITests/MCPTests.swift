@@ -1,6 +1,7 @@
 import A0Core
 import A0Lifecycle
 import A0System
+import A0TestRandom
 import A0TestSupport
 import Foundation
 import Testing
@@ -170,8 +171,10 @@ struct MCPTests {
     defer { SampleApp.stopService(paths) }
     let quick = try A0Binary.run(["status", "--detach", "--home", paths.root, "--json"])
     #expect(quick.status == 64, "\(quick.stdout)")
-    try TestHome.put(paths, state: .idle, authority: .executor)
     try SampleApp.approve(paths, "v1.0.0")
+    let observer = try A0Binary.run(["upgrade", "v1.0.0", "--detach", "--home", paths.root, "--json"])
+    #expect(observer.status == 3, "the detached a0 runs with the agent's authority: \(observer.stdout)")
+    try TestHome.put(paths, state: .idle, authority: .executor)
     let started = try A0Binary.run(["upgrade", "v1.0.0", "--detach", "--home", paths.root, "--json"])
     #expect(started.status == 0, "\(started.stdout)")
     #expect(started.json?["data"]?["status"] == "running")
@@ -179,5 +182,61 @@ struct MCPTests {
     for _ in 0..<600 where try SampleApp.status(paths)?["current_state"] != "COMPLETE" { usleep(100_000) }
     #expect(try SampleApp.status(paths)?["current_state"] == "COMPLETE")
     #expect(SampleApp.servedVersion(paths) == "v1.0.0")
+  }
+
+  @Test(
+    "2,000 seeded mutations of real messages in one session: every answer is JSON-RPC, the server never dies")
+  func fuzzedSession() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    let seeds = [
+      #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+      #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+      #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"history","arguments":{"limit":2}}}"#,
+      #"{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"explain_state","arguments":{}}}"#,
+      #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    ].map { Array($0.utf8) }
+    var random = SplitMix64(seed: 0x4D43_5046)
+    var session: [UInt8] = []
+    for _ in 0..<2000 {
+      var message = seeds[Int.random(in: 0..<seeds.count, using: &random)]
+      for _ in 0..<Int.random(in: 0...4, using: &random) where !message.isEmpty {
+        let at = Int.random(in: 0..<message.count, using: &random)
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: message[at] = UInt8.random(in: 0x20...0x7E, using: &random)
+        case 1: message.remove(at: at)
+        default: message.insert(Array(#"{}[]",:0"#.utf8).randomElement(using: &random) ?? 0, at: at)
+        }
+      }
+      session += message.filter { $0 != 10 } + [10]
+    }
+    let result = try A0Binary.run(
+      ["--home", paths.root, "mcp"], stdin: String(decoding: session, as: UTF8.self))
+    #expect(result.status == 0, "\(result.stderr.suffix(500))")
+    let lines = result.stdout.split(separator: "\n")
+    #expect(!lines.isEmpty)
+    for line in lines {
+      let answer = try? JSONValue.parse(String(line))
+      #expect(answer?["jsonrpc"] == "2.0", "\(line.prefix(200))")
+      #expect(answer?["result"] != nil || answer?["error"]?["code"]?.intValue != nil, "\(line.prefix(200))")
+    }
+    #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
+  }
+
+  @Test("a detached a0 works in a home whose path has a space (it is given the home unpinned)")
+  func detachedHomeWithSpace() throws {
+    let scratch = ScratchDirectory("a0 space")
+    let paths = try TestHome.create(in: scratch.path)
+    try TestHome.put(paths, state: .idle, authority: .executor)
+    let started = try A0Binary.run(["validate", "--detach", "--home", paths.root, "--json"])
+    #expect(started.status == 0, "\(started.stdout)")
+    let log = try #require(started.json?["data"]?["log"]?.stringValue)
+    var text = ""
+    for _ in 0..<100 where !text.contains("\"status\"") {
+      usleep(100_000)
+      text = TestHome.read(log)
+    }
+    // It ran, and met the state rule (nothing is staged), not a refusal of its command line.
+    #expect(text.contains("\"code\":\"wrong_state\""), "\(text)")
   }
 }

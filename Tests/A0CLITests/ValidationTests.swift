@@ -110,11 +110,19 @@ struct ValidationTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.staged(in: scratch.path)
     try TestHome.write(paths.shared + "/data/notes.json", "the user's notes")
+    // A link in the user's data that leads out of it is not carried into the copy.
+    let outside = scratch.path + "/outside"
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    #expect(symlink(outside, paths.shared + "/data/escape") == 0)
     // Serves 200 only if data/ is a link (as in production) to a copy holding the user's file.
     let twin = #"""
       import http.server, os, sys
       with open("data/notes.json") as handle: seen = handle.read()
       open("data/written-by-the-dry-run", "w").write("x")
+      try:
+          open("data/escape/written-through-a-link", "w").write("x")
+      except OSError:
+          pass
       ok = os.path.islink("data") and seen == "the user's notes"
       class H(http.server.BaseHTTPRequestHandler):
           def do_GET(self):
@@ -126,6 +134,7 @@ struct ValidationTests {
     let result = try SampleApp.agent(paths, ["validate", "--only", "health"])
     #expect(result.status == 0, "\(result.stdout)")
     #expect(!FileManager.default.fileExists(atPath: paths.shared + "/data/written-by-the-dry-run"))
+    #expect(!FileManager.default.fileExists(atPath: outside + "/written-through-a-link"))
     #expect(TestHome.read(paths.shared + "/data/notes.json") == "the user's notes")
   }
 

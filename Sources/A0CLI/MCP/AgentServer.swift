@@ -2,6 +2,10 @@ import A0Core
 import A0Lifecycle
 import A0System
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The Model Context Protocol as `a0 mcp` speaks it: JSON-RPC 2.0, one
 /// message per line, requests answered in order. It offers tools only, and
 /// each call is a fresh operation over the home, as if the agent had run
@@ -30,6 +34,8 @@ struct AgentServer {
 
   /// The answer to one message, or nil for a notification.
   mutating func handle(_ message: [UInt8]) -> JSONValue? {
+    // Detached operations the client stopped waiting for are reaped once they end.
+    while waitpid(-1, nil, WNOHANG) > 0 {}
     guard let request = try? JSONValue.parse(message) else {
       return Self.error(.parse, "Parse error: not a JSON value a0 reads", id: .null)
     }

@@ -29,8 +29,6 @@ struct ToolParameter {
 struct AgentTool {
   let name: String
   let operation: any Operation.Type
-  /// What the command needs by DESIGN.md §5 (observer or executor).
-  let authority: RequiredAuthority
   let description: String
   var parameters: [ToolParameter] = []
   var readOnly = true
@@ -56,15 +54,15 @@ extension AgentTool {
   /// Every tool the agent is offered. Human-only commands are absent by design.
   static let all: [AgentTool] = [
     AgentTool(
-      name: "status", operation: Status.self, authority: .observer,
+      name: "status", operation: Status.self,
       description: "The lifecycle state, what production runs, and the agent's authority level. "
         + "Use it first, and to follow an operation that is still running."),
     AgentTool(
-      name: "explain_state", operation: ExplainState.self, authority: .observer,
+      name: "explain_state", operation: ExplainState.self,
       description: "Why a0 is in its current state, which commands are possible now and who may run "
         + "them. Use it when a command was refused and you want to know what would unblock it."),
     AgentTool(
-      name: "history", operation: History.self, authority: .observer,
+      name: "history", operation: History.self,
       description: "The newest events of the audit journal (requests, approvals, stagings, failures).",
       parameters: [
         ToolParameter(
@@ -72,10 +70,10 @@ extension AgentTool {
           placement: .option("limit"), range: 1...10_000)
       ]),
     AgentTool(
-      name: "audit_verify", operation: AuditVerify.self, authority: .observer,
+      name: "audit_verify", operation: AuditVerify.self,
       description: "Checks the whole hash chain of the audit journal; an error names the first bad line."),
     AgentTool(
-      name: "check_updates", operation: CheckUpdates.self, authority: .observer,
+      name: "check_updates", operation: CheckUpdates.self,
       description: "Lists release tags upstream that are newer than production. "
         + "Next: request_upgrade with one of them.",
       parameters: [
@@ -84,7 +82,7 @@ extension AgentTool {
           placement: .flag("allow-prerelease"))
       ]),
     AgentTool(
-      name: "request_upgrade", operation: RequestUpgrade.self, authority: .observer,
+      name: "request_upgrade", operation: RequestUpgrade.self,
       description: "Asks a human to approve an upgrade to a release tag; pins the tag's commit. "
         + "Requesting a version already pending returns that request. Next: wait for a human to approve "
         + "(pending_approvals shows it), then upgrade.",
@@ -95,20 +93,20 @@ extension AgentTool {
         reason,
       ], readOnly: false),
     AgentTool(
-      name: "pending_approvals", operation: PendingApprovals.self, authority: .observer,
+      name: "pending_approvals", operation: PendingApprovals.self,
       description: "Requests waiting for a human, and approvals not used yet."),
     AgentTool(
-      name: "staging_status", operation: StagingStatus.self, authority: .observer,
+      name: "staging_status", operation: StagingStatus.self,
       description: "The steps of the current or last staging, with their times. "
         + "Use it to follow begin_staging or upgrade while they build."),
     AgentTool(
-      name: "list_artifacts", operation: ListArtifacts.self, authority: .observer,
+      name: "list_artifacts", operation: ListArtifacts.self,
       description: "The built releases kept on this host, with their roles (production, known-good)."),
     AgentTool(
-      name: "verify", operation: Verify.self, authority: .observer,
+      name: "verify", operation: Verify.self,
       description: "Checks that production's files still match the manifest of the release it runs."),
     AgentTool(
-      name: "begin_staging", operation: BeginStaging.self, authority: .executor,
+      name: "begin_staging", operation: BeginStaging.self,
       description: "Builds an approved version into a checked artifact (clone, dependencies, hashes), "
         + "ending in VALIDATING. Takes minutes. Next: validate.",
       parameters: [
@@ -118,17 +116,17 @@ extension AgentTool {
         waitSeconds,
       ], readOnly: false, poll: "staging_status"),
     AgentTool(
-      name: "validate", operation: Validate.self, authority: .executor,
+      name: "validate", operation: Validate.self,
       description: "Runs every check on the staged artifact (integrity, imports, dependencies, config, "
         + "a health dry run). Next: promote when it passes.",
       parameters: [waitSeconds], readOnly: false),
     AgentTool(
-      name: "promote", operation: Promote.self, authority: .executor,
+      name: "promote", operation: Promote.self,
       description: "Switches production to the validated artifact, restarts the service and waits for "
         + "it to be healthy; rolls back by itself if it is not. Next: a human confirms it.",
       parameters: [waitSeconds], readOnly: false, destructive: true, idempotent: false),
     AgentTool(
-      name: "upgrade", operation: Upgrade.self, authority: .executor,
+      name: "upgrade", operation: Upgrade.self,
       description: "begin_staging, validate and promote in one call, stopping at the first failure, "
         + "for an approved version. Takes minutes; follow it with status. Next: a human confirms it.",
       parameters: [
@@ -138,7 +136,7 @@ extension AgentTool {
         waitSeconds,
       ], readOnly: false, destructive: true, idempotent: false),
     AgentTool(
-      name: "rollback", operation: Rollback.self, authority: .executor,
+      name: "rollback", operation: Rollback.self,
       description: "Goes back to the known-good version (no approval needed), or to another version a "
         + "human approved, through the same checks and health gate.",
       parameters: [
@@ -148,7 +146,7 @@ extension AgentTool {
         waitSeconds,
       ], readOnly: false, destructive: true, idempotent: false),
     AgentTool(
-      name: "cleanup_artifacts", operation: CleanupArtifacts.self, authority: .executor,
+      name: "cleanup_artifacts", operation: CleanupArtifacts.self,
       description: "Deletes old artifacts beyond the retention count; never production or known-good.",
       parameters: [
         ToolParameter(
@@ -215,7 +213,12 @@ extension AgentTool {
       }
       let text: String
       switch (parameter.kind, value) {
-      case (.string, .string(let string)): text = string
+      case (.string, .string(let string)):
+        // What is checked here is what the command line carries: no NUL, no terminal controls.
+        guard !string.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+          throw A0Error(.badInput, "\(parameter.name) must not contain control characters")
+        }
+        text = string
       case (.integer, .int(let number)):
         if let range = parameter.range, !range.contains(Int(clamping: number)) {
           throw A0Error(

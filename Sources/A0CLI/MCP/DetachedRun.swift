@@ -24,8 +24,10 @@ struct DetachedRun {
     let logPath = machine.paths.scratch + "/detached-\(getpid())-\(monotonicMilliseconds()).log"
     // Its options right after the command's words: `arguments` may end in `-- VALUE`.
     let options = ["--json"] + (client.map { ["--via-mcp=\($0)"] } ?? [])
+    // `--home=ROOT` after the words, not the pinned form: a pinned home may
+    // not contain whitespace, and this one was resolved already.
     let spec = CommandLineSpec(
-      [binary, "--home", machine.paths.root] + words + options + arguments, timeoutSeconds: 0)
+      [binary] + words + ["--home=\(machine.paths.root)"] + options + arguments, timeoutSeconds: 0)
     let process = try BackgroundProcess(spec, in: machine.children, logPath: logPath)
     return DetachedRun(process: process, logPath: logPath)
   }
@@ -39,6 +41,7 @@ struct DetachedRun {
     // The command's words come first (only a pinned `--home` may precede them).
     var arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "--home" { arguments.removeFirst(min(2, arguments.count)) }
+    if arguments.first?.hasPrefix("--home=") == true { arguments.removeFirst() }
     guard arguments.starts(with: words) else {
       throw A0Error(.usage, "--detach could not read this command line", next: "Run it without --detach")
     }
