@@ -4,10 +4,13 @@
 /// installing again: the rule of a content-addressed store (same inputs,
 /// same output), with the output checked against its recorded hash.
 ///
-/// Only a closed world qualifies (`isClosedWorld`): packages come from a
-/// wheelhouse alone, whose every file is part of the inputs. With an index,
-/// the same requirement lines can resolve to newer releases tomorrow, so a
-/// copy would silently freeze what a fresh install would update.
+/// In a closed world (`isClosedWorld`) packages come from a wheelhouse
+/// alone, whose every file is part of the inputs, so the inputs decide the
+/// result before anything is resolved. With an index the same requirement
+/// lines can resolve to newer releases tomorrow: there the inputs are the
+/// resolved set itself (`resolvedRequirements`, every package pinned by
+/// `uv pip compile`), which is also what the install then syncs, so a copy
+/// never freezes what a fresh install would update.
 public struct DependencyInputs: Equatable, Sendable {
   /// Installer name, and its executable's path and file identity.
   public var installer: String
@@ -21,10 +24,13 @@ public struct DependencyInputs: Equatable, Sendable {
   public var requirementFiles: [TreeDigest.Entry]
   /// One line per wheelhouse file: name and file identity.
   public var wheelhouseEntries: [String]
+  /// SHA-256 of the resolved requirements (every package pinned), when an
+  /// index took part in resolving them.
+  public var resolvedRequirements: String?
 
   public init(
     installer: String, installerIdentity: String, interpreterIdentity: String, installArguments: [String],
-    requirementFiles: [TreeDigest.Entry], wheelhouseEntries: [String]
+    requirementFiles: [TreeDigest.Entry], wheelhouseEntries: [String], resolvedRequirements: String? = nil
   ) {
     self.installer = installer
     self.installerIdentity = installerIdentity
@@ -32,19 +38,22 @@ public struct DependencyInputs: Equatable, Sendable {
     self.installArguments = installArguments
     self.requirementFiles = requirementFiles
     self.wheelhouseEntries = wheelhouseEntries
+    self.resolvedRequirements = resolvedRequirements
   }
 
   /// The bytes whose SHA-256 is the dependency key recorded in a manifest:
   /// canonical JSON, so no two different inputs share a serialisation.
   public var canonicalBytes: [UInt8] {
     JSONValue.object([
-      "schema": "a0-dependency-inputs-1",
+      // 2: virtualenv digests cover bytecode, and index installs are keyed by their resolved set.
+      "schema": "a0-dependency-inputs-2",
       "installer": .string(installer), "installer_identity": .string(installerIdentity),
       "interpreter_identity": .string(interpreterIdentity),
       "install_arguments": .array(installArguments.map(JSONValue.string)),
       "requirement_files": .array(
         requirementFiles.map { ["path": .string($0.path), "sha256": .string($0.hex)] }),
       "wheelhouse": .array(wheelhouseEntries.map(JSONValue.string)),
+      "resolved_requirements": resolvedRequirements.map(JSONValue.string) ?? .null,
     ]).canonicalBytes
   }
 

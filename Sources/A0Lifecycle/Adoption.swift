@@ -146,7 +146,7 @@ public enum Adoption {
         }
       }
       let digest = try TreeHasher.digest(root: app)
-      let venv = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [])
+      let venv = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [], includingBytecode: true)
       let now = machine.clock.now()
       let manifest = Manifest(
         version: version.tag, builtAt: now.iso8601, sourceURL: machine.config.upstream.url, commitSHA: commit,

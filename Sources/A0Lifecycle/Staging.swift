@@ -315,7 +315,8 @@ public final class Stager {
       if let copied = dependencies.virtualenvDigest {
         venvDigest = copied
       } else {
-        venvDigest = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [])
+        venvDigest = try TreeHasher.digest(
+          root: app + "/.venv", excludingTopLevel: [], includingBytecode: true)
       }
       status.end(step, status: "ok")
       try machine.record(
@@ -565,8 +566,18 @@ public final class Stager {
     var key: String?
     /// An artifact with the same dependency inputs whose venv will be copied.
     var copySource: ArtifactInfo?
+    /// uv's resolved requirements (every package pinned), once resolved.
+    var resolved: ResolvedRequirements?
     var app: String
     var timeout: Double
+    /// Whether the index decides what is installed (no closed world).
+    var resolvesFromIndex = false
+  }
+
+  /// A file that pins every package to install, with its hashes.
+  struct ResolvedRequirements {
+    var path: String
+    var bytes: [UInt8]
   }
 
   /// Reviews the requirements, computes the dependency key, and finds a
@@ -608,15 +619,26 @@ public final class Stager {
       requirements: requirements, overrides: overrides,
       installArguments: indexArguments + config.python.installArgs, app: app,
       timeout: Double(config.python.installTimeoutSeconds))
-    if installer == .uv, let uv = prepared.uv,
-      let inputs = VirtualenvReuse.inputs(
-        python: config.python, installer: .uv, installerPath: uv, interpreterPath: interpreter,
-        installArguments: prepared.installArguments + overrides.flatMap { ["--overrides", $0] },
-        requirementFiles: requirementFiles)
+    guard installer == .uv, let uv = prepared.uv else { return prepared }
+    if let inputs = VirtualenvReuse.inputs(
+      python: config.python, installer: .uv, installerPath: uv, interpreterPath: interpreter,
+      installArguments: prepared.installArguments + overrides.flatMap { ["--overrides", $0] },
+      requirementFiles: requirementFiles)
     {
-      let key = Digest.sha256Hex(inputs.canonicalBytes)
-      prepared.key = key
-      if !plan.rebuild { prepared.copySource = VirtualenvReuse.candidate(paths, key: key) }
+      // A closed world: the inputs decide, before anything is resolved.
+      prepared.key = Digest.sha256Hex(inputs.canonicalBytes)
+    } else {
+      // An index: what it resolves to today decides.
+      prepared.resolvesFromIndex = true
+      let resolved = try resolve(prepared, uv: uv, log: log)
+      prepared.resolved = resolved
+      prepared.key = VirtualenvReuse.inputs(
+        resolvedRequirements: resolved.bytes, installer: .uv, installerPath: uv, interpreterPath: interpreter,
+        installArguments: prepared.installArguments
+      ).map { Digest.sha256Hex($0.canonicalBytes) }
+    }
+    if let key = prepared.key, !plan.rebuild {
+      prepared.copySource = VirtualenvReuse.candidate(paths, key: key)
     }
     return prepared
   }
@@ -630,13 +652,14 @@ public final class Stager {
       progress("creating the virtualenv and installing requirements (\(prepared.installer.rawValue))")
       return try install(prepared, log: log)
     }
-    progress("copying the virtualenv of build \(source.buildID) (same dependency inputs)")
+    let same = prepared.resolvesFromIndex ? "same resolved requirements" : "same dependency inputs"
+    progress("copying the virtualenv of build \(source.buildID) (\(same))")
     let started = monotonicMilliseconds()
     switch VirtualenvReuse.copy(from: source, to: prepared.venv, builds: paths.builds) {
     case .copied(let digest):
       log?.note(
         "virtualenv copied from build \(source.buildID) and checked in \(monotonicMilliseconds() - started) ms: "
-          + "same dependency inputs (\(prepared.key ?? "-")), \(digest.entries.count) files")
+          + "\(same) (\(prepared.key ?? "-")), \(digest.entries.count) files")
       return InstalledDependencies(
         python: source.manifest.python ?? config.python.interpreter, key: prepared.key,
         copiedFrom: source.buildID, virtualenvDigest: digest)
@@ -647,6 +670,42 @@ public final class Stager {
       installed.copyRefused = reason
       return installed
     }
+  }
+
+  /// What uv reads from its environment: a0's own cache, no progress bars.
+  func uvEnvironment(venv: String) -> [String: String] {
+    ["UV_CACHE_DIR": paths.cache + "/uv", "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": venv]
+  }
+
+  /// Resolves every requirements file in one resolution, the overrides
+  /// winning — as Agent Zero's own recipe gets in two passes — into a file
+  /// beside the release that pins every package with the hashes of its
+  /// files. The install then syncs exactly that set and checks every hash,
+  /// so what was resolved (and keyed) is what is installed, and an index
+  /// that serves other bytes under a known version changes the key.
+  func resolve(_ prepared: PreparedDependencies, uv: String, log: BuildLog?) throws(A0Error)
+    -> ResolvedRequirements
+  {
+    let resolved = FileIO.parent(of: prepared.app) + "/resolved-requirements.txt"
+    let files = (prepared.requirements + prepared.overrides).map { prepared.app + "/" + $0 }
+    let overrides = prepared.overrides.flatMap { ["--overrides", prepared.app + "/" + $0] }
+    _ = try runInstall(
+      CommandLineSpec(
+        [
+          uv, "pip", "compile", "--no-config", "--quiet", "--python", prepared.interpreter, "--no-header",
+          "--no-annotate", "--generate-hashes", "--output-file", resolved,
+        ] + prepared.installArguments + overrides + ["--"] + files,
+        environment: uvEnvironment(venv: prepared.venv), workingDirectory: prepared.app,
+        timeoutSeconds: prepared.timeout), log: log,
+      what: "uv pip compile " + (prepared.requirements + prepared.overrides).joined(separator: " "))
+    guard let bytes = try FileIO.read(resolved) else {
+      throw A0Error(.operationFailed, "uv pip compile wrote no \(resolved)", next: "Read the build log")
+    }
+    let pinned = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).filter {
+      !$0.hasPrefix("#") && !$0.hasPrefix(" ")
+    }
+    log?.note("resolved \(pinned.count) packages into \(resolved)")
+    return ResolvedRequirements(path: resolved, bytes: bytes)
   }
 
   /// Creates the venv and installs the requirements into it.
@@ -660,9 +719,7 @@ public final class Stager {
       guard let uv = prepared.uv else { throw A0Error(.operationFailed, "uv is not installed") }
       // No configuration file from the release or the user chooses sources
       // or options: a0's arguments are the whole install.
-      let environment = [
-        "UV_CACHE_DIR": paths.cache + "/uv", "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": venv,
-      ]
+      let environment = uvEnvironment(venv: venv)
       _ = try run(
         CommandLineSpec(
           [
@@ -671,22 +728,25 @@ public final class Stager {
           ],
           environment: environment, workingDirectory: app, timeoutSeconds: timeout), log: log, what: "uv venv"
       )
-      // One resolution over every file, the overrides winning, as Agent
-      // Zero's own recipe gets in two passes. The venv's bytecode is
-      // written now, on all cores, as pip does by default: the import check
-      // and production's first start load it instead of compiling it.
-      let files = (prepared.requirements + prepared.overrides).flatMap { ["-r", app + "/" + $0] }
-      let overrides = prepared.overrides.flatMap { ["--overrides", app + "/" + $0] }
-      _ = try runInstall(
-        CommandLineSpec(
-          [
-            uv, "pip", "install", "--no-config", "--python", venvPython, "--link-mode", "copy",
-            "--compile-bytecode",
-          ]
-            + prepared.installArguments + files + overrides, environment: environment,
-          workingDirectory: app, timeoutSeconds: timeout), log: log,
-        what: "uv pip install "
-          + (prepared.requirements + prepared.overrides).map { "-r \($0)" }.joined(separator: " "))
+      if !(prepared.requirements + prepared.overrides).isEmpty {
+        let resolved: ResolvedRequirements
+        if let known = prepared.resolved {
+          resolved = known
+        } else {
+          resolved = try resolve(prepared, uv: uv, log: log)
+        }
+        // Exactly the resolved set. The venv's bytecode is written now, on
+        // all cores, as pip does by default: the import check and
+        // production's first start load it instead of compiling it.
+        _ = try runInstall(
+          CommandLineSpec(
+            [
+              uv, "pip", "sync", "--no-config", "--python", venvPython, "--link-mode", "copy",
+              "--compile-bytecode", "--require-hashes",
+            ] + prepared.installArguments + ["--", resolved.path], environment: environment,
+            workingDirectory: app, timeoutSeconds: timeout), log: log,
+          what: "uv pip sync the resolved requirements")
+      }
     case .pip, .auto:
       _ = try run(
         CommandLineSpec(

@@ -2,10 +2,11 @@ import A0Core
 import A0System
 
 /// A staging whose dependency inputs equal an earlier artifact's copies
-/// that artifact's virtualenv instead of installing again — after checking
-/// that the copy is exactly what the earlier manifest recorded and that it
-/// names no path of the earlier build. Anything else falls back to a fresh
-/// install, with the reason in the journal.
+/// that artifact's virtualenv, bytecode included, instead of installing
+/// again — after checking that the copy is exactly what the earlier
+/// manifest recorded and that it names no path of the earlier build.
+/// Anything else falls back to a fresh install, with the reason in the
+/// journal.
 enum VirtualenvReuse {
   /// The inputs of an install, or nil when they do not decide its result.
   static func inputs(
@@ -26,6 +27,22 @@ enum VirtualenvReuse {
       installer: installer.rawValue, installerIdentity: installerIdentity,
       interpreterIdentity: interpreterIdentity, installArguments: installArguments,
       requirementFiles: requirementFiles, wheelhouseEntries: entries)
+  }
+
+  /// The inputs of an install from an index: the resolved set decides it,
+  /// with the tools that install it and the arguments they get. nil when
+  /// a tool's identity cannot be read.
+  static func inputs(
+    resolvedRequirements: [UInt8], installer: Config.Installer, installerPath: String,
+    interpreterPath: String,
+    installArguments: [String]
+  ) -> DependencyInputs? {
+    guard let installerIdentity = identity(installerPath), let interpreterIdentity = identity(interpreterPath)
+    else { return nil }
+    return DependencyInputs(
+      installer: installer.rawValue, installerIdentity: installerIdentity,
+      interpreterIdentity: interpreterIdentity, installArguments: installArguments, requirementFiles: [],
+      wheelhouseEntries: [], resolvedRequirements: Digest.sha256Hex(resolvedRequirements))
   }
 
   /// A resolved path with the identity of the file it names.

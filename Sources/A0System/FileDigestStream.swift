@@ -152,8 +152,11 @@ final class FileDigestStream {
 
   /// Closes the file (and its copy) without a digest.
   func close() {
+    if output >= 0 {
+      if descriptor >= 0 { TreeHasher.keepTimes(of: descriptor, on: output) }
+      Glibc.close(output)
+    }
     if descriptor >= 0 { Glibc.close(descriptor) }
-    if output >= 0 { Glibc.close(output) }
     descriptor = -1
     output = -1
     sequence = nil

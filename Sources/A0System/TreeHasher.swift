@@ -25,11 +25,13 @@ public enum TreeHasher {
 
   /// Hashes `root` as DESIGN.md §3 defines it. `excludingTopLevel` names
   /// top-level entries to skip (`.git`, `.venv` for a source tree);
-  /// `__pycache__` directories are skipped everywhere.
-  public static func digest(root: String, excludingTopLevel: Set<String> = [".git", ".venv"]) throws(A0Error)
-    -> TreeDigest
-  {
-    try run(root: root, exclusions: excludingTopLevel, copy: nil, engine: .automatic)
+  /// `__pycache__` directories are skipped everywhere unless
+  /// `includingBytecode` (a virtualenv, whose bytecode a0 writes at staging).
+  public static func digest(
+    root: String, excludingTopLevel: Set<String> = [".git", ".venv"], includingBytecode: Bool = false
+  ) throws(A0Error) -> TreeDigest {
+    try run(
+      root: root, exclusions: excludingTopLevel, bytecode: includingBytecode, copy: nil, engine: .automatic)
   }
 
   /// How file contents are hashed. Both give the same digests.
@@ -42,18 +44,19 @@ public enum TreeHasher {
     static let automatic: Engine = FileDigestStream.isAvailable ? .interleaved : .portable
   }
 
-  static func digest(root: String, excludingTopLevel: Set<String>, engine: Engine) throws(A0Error)
-    -> TreeDigest
-  {
-    try run(root: root, exclusions: excludingTopLevel, copy: nil, engine: engine)
+  static func digest(
+    root: String, excludingTopLevel: Set<String>, includingBytecode: Bool = false, engine: Engine
+  ) throws(A0Error) -> TreeDigest {
+    try run(root: root, exclusions: excludingTopLevel, bytecode: includingBytecode, copy: nil, engine: engine)
   }
 
   /// Copies the tree at `root` to `destination`, which must not exist, and
-  /// returns the digest of the bytes it copied: regular files with their
-  /// permission bits, directories, symlinks as they are; what the digest
-  /// skips (`__pycache__`, special files) is not copied. The copy shares no
-  /// inode with the source, so changing one never changes the other. On
-  /// error the partial copy is removed.
+  /// returns the digest of the bytes it copied, bytecode included: regular
+  /// files with their permission bits and times (a `.pyc` records its
+  /// source's modification time, and stays valid only if the copy keeps
+  /// it), directories, symlinks as they are; special files are not copied.
+  /// The copy shares no inode with the source, so changing one never
+  /// changes the other. On error the partial copy is removed.
   public static func copy(from root: String, to destination: String) throws(A0Error) -> TreeDigest {
     try copy(from: root, to: destination, engine: .automatic)
   }
@@ -61,7 +64,7 @@ public enum TreeHasher {
   static func copy(from root: String, to destination: String, engine: Engine) throws(A0Error) -> TreeDigest {
     let copy = Copy(destination: destination)
     do throws(A0Error) {
-      let digest = try run(root: root, exclusions: [], copy: copy, engine: engine)
+      let digest = try run(root: root, exclusions: [], bytecode: true, copy: copy, engine: engine)
       // Directory permissions last, so a read-only directory was still written into.
       for directory in copy.directories.reversed()
       where chmod(destination + directory.relative, directory.mode) != 0 {
@@ -87,9 +90,9 @@ public enum TreeHasher {
   /// The walk runs on the calling thread and publishes files as it finds
   /// them, so the other cores hash from the first directory on; the calling
   /// thread then sorts the paths while they still hash, and hashes too.
-  private static func run(root: String, exclusions: Set<String>, copy: Copy?, engine: Engine) throws(A0Error)
-    -> TreeDigest
-  {
+  private static func run(
+    root: String, exclusions: Set<String>, bytecode: Bool, copy: Copy?, engine: Engine
+  ) throws(A0Error) -> TreeDigest {
     let workers = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 16))
     let queue = WorkQueue(wholeDirectories: copy != nil)
     let hashed = Mutex<(entries: [(sequence: Int, hex: String)], failure: A0Error?)>(([], nil))
@@ -106,8 +109,8 @@ public enum TreeHasher {
     var listed: [[UInt8]] = []
     let walked = Result { () throws(A0Error) in
       try walk(
-        root: root, relative: [], isTop: true, exclusions: exclusions, copy: copy, listed: &listed,
-        publish: queue.publish)
+        root: root, relative: [], isTop: true, exclusions: exclusions, bytecode: bytecode, copy: copy,
+        listed: &listed, publish: queue.publish)
     }
     if case .failure = walked { queue.abandon() }
     queue.finish()
@@ -186,7 +189,7 @@ public enum TreeHasher {
   }
 
   private static func walk(
-    root: String, relative: [UInt8], isTop: Bool, exclusions: Set<String>, copy: Copy?,
+    root: String, relative: [UInt8], isTop: Bool, exclusions: Set<String>, bytecode: Bool, copy: Copy?,
     listed: inout [[UInt8]], publish: ([Item]) -> Void
   ) throws(A0Error) {
     var items: [Item] = []
@@ -224,10 +227,10 @@ public enum TreeHasher {
       }
       switch kind {
       case UInt8(DT_DIR):
-        if name == "__pycache__" { continue }
+        if name == "__pycache__" && !bytecode { continue }
         try walk(
-          root: root, relative: childRelative, isTop: false, exclusions: exclusions, copy: copy,
-          listed: &listed, publish: publish)
+          root: root, relative: childRelative, isTop: false, exclusions: exclusions, bytecode: bytecode,
+          copy: copy, listed: &listed, publish: publish)
       case UInt8(DT_REG): items.append(Item(relative: childRelative, kind: .file))
       case UInt8(DT_LNK):
         if let copy {
@@ -376,6 +379,16 @@ public enum TreeHasher {
     return (output, Int(info.st_size))
   }
 
+  /// Gives a finished copy its source's access and modification times.
+  /// Best effort: a copy with other times has the same bytes, and Python
+  /// recompiles bytecode whose source time differs instead of loading it.
+  static func keepTimes(of source: Int32, on copy: Int32) {
+    var info = stat()
+    guard fstat(source, &info) == 0 else { return }
+    let times = [info.st_atim, info.st_mtim]
+    _ = times.withUnsafeBufferPointer { futimens(copy, $0.baseAddress) }
+  }
+
   /// SHA-256 of one file, read in 1 MiB blocks; with `copyTo`, each block
   /// is also written to a new file there, with the source's permission bits.
   public static func hashFile(_ path: String, buffer: inout [UInt8], copyTo copy: String? = nil)
@@ -388,7 +401,12 @@ public enum TreeHasher {
     }
     defer { close(descriptor) }
     var output: Int32 = -1
-    defer { if output >= 0 { close(output) } }
+    defer {
+      if output >= 0 {
+        keepTimes(of: descriptor, on: output)
+        close(output)
+      }
+    }
     var remaining = Int.max
     if let copy { (output, remaining) = try createCopy(of: descriptor, path: path, at: copy) }
     var hasher = SHA256()

@@ -174,9 +174,27 @@ struct StagingTests {
     #expect(second.manifest.dependencyKey == key)
     #expect(second.manifest.virtualenvHash == first.manifest.virtualenvHash)
     #expect(second.manifest.python == first.manifest.python)
-    #expect(!TestHome.read(second.buildPath + "/build.log").contains("uv pip install"))
+    #expect(!TestHome.read(second.buildPath + "/build.log").contains("uv pip sync"))
+    // The copy carries the bytecode with the times it was checked against:
+    // Python loads it rather than compiling the module again.
+    let loaded = try ProcessRunner().run(
+      CommandLineSpec(
+        [second.appPath + "/.venv/bin/python", "-v", "-c", "import a0_sample_dep"], timeoutSeconds: 30))
+    #expect(loaded.succeeded, "\(loaded.stderrText)")
+    let importLines = loaded.stderrText.split(separator: "\n").filter { $0.contains("a0_sample_dep") }
+    #expect(
+      importLines.contains {
+        $0.contains("code object from") && $0.contains("__pycache__/a0_sample_dep.cpython-")
+      },
+      "\(importLines)")
+    #expect(!importLines.contains { $0.contains("bytecode is stale") }, "\(importLines)")
+    // Bytecode records where it was compiled; Python replaces that with
+    // the module's own path when it loads it, so only other files count.
     let strayPath = try ProcessRunner().run(
-      CommandLineSpec(["grep", "-rlF", "--", first.buildPath, second.appPath + "/.venv"], timeoutSeconds: 30))
+      CommandLineSpec(
+        ["grep", "-rlF", "--exclude=*.pyc", "--", first.buildPath, second.appPath + "/.venv"],
+        timeoutSeconds: 30
+      ))
     #expect(strayPath.status == 1, "no file of the copy names the earlier build: \(strayPath.stdoutText)")
     #expect(
       try SampleApp.agent(paths, ["validate"]).status == 0, "the app imports its dependency from the copy")
@@ -196,13 +214,13 @@ struct StagingTests {
         == true,
       "\(thirdInstall)")
     #expect(TestHome.read(third.appPath + "/.venv/" + module) == pristine)
-    #expect(TestHome.read(third.buildPath + "/build.log").contains("uv pip install"))
+    #expect(TestHome.read(third.buildPath + "/build.log").contains("uv pip sync"))
     #expect(third.manifest.dependencyKey == key)
     // Same inputs, same output: a fresh install holds the files the copies
     // were checked against, apart from the marker uv leaves in a package
     // the first time it builds it from source (later installs take the
     // built wheel from the cache), and the bytecode, which records each
-    // source's install time and which no digest covers.
+    // source's install time.
     let differences = try ProcessRunner().run(
       CommandLineSpec(
         ["diff", "-rq", first.appPath + "/.venv", third.appPath + "/.venv"], timeoutSeconds: 30))
@@ -221,6 +239,82 @@ struct StagingTests {
     let (_, rebuilt) = try stage("v1.2.0", ["--rebuild"])
     #expect(rebuilt["dependency_key"] == fourthInstall["dependency_key"])
     #expect(rebuilt["virtualenv_copied_from"] == .null)
+    #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
+  }
+
+  @Test(
+    "with uv and an index, stagings that resolve to the same pinned and hashed set copy the venv; a file the index adds under a pinned version installs afresh",
+    .enabled(if: Needs.tool("uv") && Needs.tool("openssl"), Comment(rawValue: Needs.uvReason)))
+  func virtualenvReuseFromAnIndex() throws {
+    try #require(TestTools.callerTools.find("uv") != nil, "uv is installed by .ci/run (pip install uv)")
+    let scratch = ScratchDirectory()
+    let (paths, published) = try SampleApp.home(in: scratch.path, installer: "uv")
+    let index = try TLSPackageIndex(in: scratch.path, wheelhouse: published.wheelhouse)
+    try TestHome.configure(
+      paths, ["python.wheelhouse": "\"\"", "python.install_args": "[\"--index-url\", \"\(index.url)\"]"])
+    func stage(_ version: String) throws -> (ArtifactInfo, [String: JSONValue]) {
+      try TestHome.put(paths, state: .idle, authority: .executor)
+      try SampleApp.approve(paths, version)
+      let result = try A0Binary.run(
+        ["begin-staging", version, "--home", paths.root, "--json"],
+        environment: ["SSL_CERT_FILE": index.caFile])
+      #expect(result.status == 0, "\(result.stdout)")
+      let installed = try #require(
+        try TestHome.journalEvents(paths).last { $0.eventType == "dependencies_installed" })
+      return (try #require(try Artifacts.find(paths, version: version)), installed.details)
+    }
+    func greeting(_ artifact: ArtifactInfo) throws -> String {
+      try ProcessRunner().run(
+        CommandLineSpec(
+          [
+            artifact.appPath + "/.venv/bin/python", "-c",
+            "import a0_sample_dep; print(a0_sample_dep.greeting())",
+          ],
+          timeoutSeconds: 30)
+      ).stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    let (first, firstInstall) = try stage("v1.0.0")
+    #expect(firstInstall["virtualenv_copied_from"] == .null)
+    let resolved = TestHome.read(first.buildPath + "/resolved-requirements.txt")
+    #expect(resolved.contains("a0-sample-dep==1.0.1") && resolved.contains("--hash=sha256:"), "\(resolved)")
+    #expect(TestHome.read(first.buildPath + "/build.log").contains("uv pip sync"))
+    #expect(try greeting(first) == "hello from a0-sample-dep 1.0.1")
+
+    let (second, secondInstall) = try stage("v1.1.0")
+    #expect(secondInstall["virtualenv_copied_from"] == .string(first.buildID))
+    #expect(second.manifest.dependencyKey == first.manifest.dependencyKey)
+    #expect(TestHome.read(second.buildPath + "/build.log").contains("same resolved requirements"))
+    #expect(!TestHome.read(second.buildPath + "/build.log").contains("uv pip sync"))
+
+    // The index now serves another file for the pinned version (a build the
+    // installer prefers): the resolved set changes, so nothing is copied.
+    let rebuilt = scratch.path + "/rebuilt"
+    let build = try ProcessRunner().run(
+      CommandLineSpec(
+        [
+          "python3", "-c",
+          """
+          import importlib.util, sys
+          spec = importlib.util.spec_from_file_location("make_upstream", sys.argv[1])
+          module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+          module.build_wheel(sys.argv[2], version="1.0.1", modules={
+              "a0_sample_dep.py": b'def greeting():\\n    return "hello from a rebuilt 1.0.1"\\n'})
+          """,
+          SampleApp.examples + "/make-upstream.py", rebuilt,
+        ], timeoutSeconds: 30))
+    #expect(build.succeeded, "\(build.stderrText)")
+    let added = "a0_sample_dep-1.0.1-1-py3-none-any.whl"
+    #expect(rename(rebuilt + "/a0_sample_dep-1.0.1-py3-none-any.whl", index.root + "/files/" + added) == 0)
+    let page = index.root + "/simple/a0-sample-dep/index.html"
+    try TestHome.read(page).replacingOccurrences(
+      of: "</body>", with: "<a href=\"../../files/\(added)\">\(added)</a>\n</body>"
+    ).write(toFile: page, atomically: true, encoding: .utf8)
+    let (third, thirdInstall) = try stage("v1.2.0")
+    #expect(thirdInstall["virtualenv_copied_from"] == .null)
+    #expect(thirdInstall["virtualenv_copy_refused"] == .null)
+    #expect(third.manifest.dependencyKey != first.manifest.dependencyKey)
+    #expect(try greeting(third) == "hello from a rebuilt 1.0.1")
     #expect(try A0Binary.run(["audit", "verify", "--home", paths.root]).status == 0)
   }
 

@@ -13,7 +13,7 @@ struct DependencyInputsTests {
   @Test("every input changes the canonical bytes; equal inputs give equal bytes")
   func everyInputCounts() {
     var variants: [DependencyInputs] = []
-    for change in 0..<7 {
+    for change in 0..<8 {
       var other = inputs
       switch change {
       case 0: other.installer = "pip"
@@ -23,7 +23,8 @@ struct DependencyInputsTests {
       case 4: other.requirementFiles[0].hex = String(repeating: "b", count: 64)
       case 5:
         other.requirementFiles.append(.init(path: "extra.txt", hex: inputs.requirementFiles[0].hex))
-      default: other.wheelhouseEntries[1] = "\"a-1.0-py3-none-any.whl\" 1:4 10 1.1 1.2"
+      case 6: other.wheelhouseEntries[1] = "\"a-1.0-py3-none-any.whl\" 1:4 10 1.1 1.2"
+      default: other.resolvedRequirements = String(repeating: "c", count: 64)
       }
       variants.append(other)
     }

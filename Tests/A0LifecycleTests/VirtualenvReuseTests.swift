@@ -22,7 +22,7 @@ struct VirtualenvReuseTests {
     try "#!/bin/sh\nexec \"$(dirname -- \"$0\")/python\" -m dep\n".write(
       toFile: venv + "/bin/dep", atomically: false, encoding: .utf8)
     #expect(symlink("/usr/bin/python3", venv + "/bin/python") == 0)
-    let digest = try TreeHasher.digest(root: venv, excludingTopLevel: [])
+    let digest = try TreeHasher.digest(root: venv, excludingTopLevel: [], includingBytecode: true)
     let manifest = Manifest(
       version: "v1.0.0", builtAt: "2026-01-01T00:00:00.000Z", sourceURL: "/srv/app.git", commitSHA: "abc",
       files: [:], treeHash: "t", buildID: "op-1", buildLogPath: nil, virtualenvHash: digest.treeHash,
@@ -87,7 +87,7 @@ struct VirtualenvReuseTests {
     try "#!\(builds)/op-1/app/.venv/bin/python\n".write(
       toFile: source.appPath + "/.venv/bin/dep", atomically: false, encoding: .utf8)
     source.manifest.virtualenvHash = try TreeHasher.digest(
-      root: source.appPath + "/.venv", excludingTopLevel: []
+      root: source.appPath + "/.venv", excludingTopLevel: [], includingBytecode: true
     )
     .treeHash
     guard

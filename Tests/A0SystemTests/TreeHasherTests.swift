@@ -81,7 +81,8 @@ struct TreeHasherTests {
   }
 
   @Test(
-    "a copy made while hashing has the source's digest, bytes, modes and links, and nothing the digest skips")
+    "a copy made while hashing has the source's digest, bytes, modes, times and links, bytecode included, and no special file"
+  )
   func copyWhileHashing() throws {
     let scratch = ScratchDirectory()
     try makeTree(scratch.path)
@@ -94,11 +95,18 @@ struct TreeHasherTests {
     let large = [UInt8]((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
     #expect(FileManager.default.createFile(atPath: source + "/large.bin", contents: Data(large)))
 
+    // Bytecode is valid only beside a source with the time it records.
+    var past = [timespec(tv_sec: 1_000_000_000, tv_nsec: 5), timespec(tv_sec: 1_500_000_000, tv_nsec: 7)]
+    #expect(utimensat(AT_FDCWD, source + "/pkg/m.py", &past, 0) == 0)
+
     let copy = scratch.path + "/copy"
     let digest = try TreeHasher.copy(from: source, to: copy)
     defer { chmod(copy + "/x/deep", 0o755) }
-    #expect(digest == (try TreeHasher.digest(root: source, excludingTopLevel: [])))
-    #expect(digest == (try TreeHasher.digest(root: copy, excludingTopLevel: [])))
+    #expect(digest == (try TreeHasher.digest(root: source, excludingTopLevel: [], includingBytecode: true)))
+    #expect(digest == (try TreeHasher.digest(root: copy, excludingTopLevel: [], includingBytecode: true)))
+    #expect(digest != (try TreeHasher.digest(root: copy, excludingTopLevel: [])), "bytecode is hashed")
+    #expect(
+      FileManager.default.contents(atPath: copy + "/pkg/__pycache__/m.cpython-311.pyc") == Data("cache".utf8))
     #expect(digest.files[".venv/bin/python"] != nil, "nothing at the top is left out of a copy")
     #expect(FileManager.default.contents(atPath: copy + "/large.bin") == Data(large))
     #expect(FileManager.default.contents(atPath: copy + "/.git/HEAD") == Data("ref".utf8))
@@ -107,8 +115,10 @@ struct TreeHasherTests {
     #expect(stat(copy + "/B.txt", &info) == 0 && info.st_mode & 0o7777 == 0o666)
     #expect(stat(copy + "/x/deep", &info) == 0 && info.st_mode & 0o7777 == 0o555)
     #expect(FileIO.readLink(copy + "/usr") == "../.billy/shared/usr")
-    #expect(!FileIO.exists(copy + "/pkg/__pycache__"))
     #expect(!FileIO.exists(copy + "/fifo"))
+    #expect(stat(copy + "/pkg/m.py", &info) == 0)
+    #expect(
+      info.st_mtim.tv_sec == 1_500_000_000 && info.st_mtim.tv_nsec == 7, "the modification time is kept")
     var sourceInfo = stat()
     #expect(stat(source + "/B.txt", &sourceInfo) == 0 && stat(copy + "/B.txt", &info) == 0)
     #expect(sourceInfo.st_ino != info.st_ino, "the copy shares no inode with the source")
@@ -206,7 +216,10 @@ struct TreeHasherTests {
     let contents = try makeSizedTree(scratch.path + "/source", seed: 9, randomFiles: 60)
     let digest = try TreeHasher.copy(
       from: scratch.path + "/source", to: scratch.path + "/copy", engine: engine)
-    #expect(digest == (try TreeHasher.digest(root: scratch.path + "/source", excludingTopLevel: [])))
+    #expect(
+      digest
+        == (try TreeHasher.digest(
+          root: scratch.path + "/source", excludingTopLevel: [], includingBytecode: true)))
     for (path, bytes) in contents {
       #expect(FileManager.default.contents(atPath: scratch.path + "/copy/" + path) == Data(bytes), "\(path)")
     }

@@ -12,10 +12,12 @@ import Foundation
 public final class TLSPackageIndex {
   public let port: UInt16
   public let caFile: String
+  /// The served directory: `files/` and the `simple/` pages.
+  public let root: String
   let process: RunningProcess
 
   public init(in directory: String, wheelhouse: String) throws {
-    let root = directory + "/index"
+    root = directory + "/index"
     try FileManager.default.createDirectory(atPath: root + "/files", withIntermediateDirectories: true)
     var projects: [String: [String]] = [:]
     for file in try FileManager.default.contentsOfDirectory(atPath: wheelhouse) {
@@ -35,8 +37,18 @@ public final class TLSPackageIndex {
     port = try SilentListener.freePort()
     let script = """
       import functools, http.server, ssl, sys
-      handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-      handler.func.log_message = lambda *args: None
+      # Every answer is revalidated, as on an index whose pages change, so
+      # a file added during a test is seen by the next resolution.
+      class Handler(http.server.SimpleHTTPRequestHandler):
+          def do_GET(self):
+              del self.headers["If-Modified-Since"]
+              super().do_GET()
+          def end_headers(self):
+              self.send_header("Cache-Control", "no-cache")
+              super().end_headers()
+          def log_message(self, *args):
+              pass
+      handler = functools.partial(Handler, directory=sys.argv[1])
       server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), handler)
       context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
       context.load_cert_chain(sys.argv[3], sys.argv[4])
