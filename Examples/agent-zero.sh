@@ -13,38 +13,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 upstream=${1:?the URL or path of an agent-zero git repository}
 first=${2:-v1.6} second=${3:-v1.7}
 port=${PORT:-50080}
-# The build users should install: release mode with the Swift runtime linked in.
-build=(swift build -c release --static-swift-stdlib --product a0 --scratch-path .build-release)
-"${build[@]}" >/dev/null
-a0="$("${build[@]}" --show-bin-path)/a0"
+source Examples/agent-zero/lib.sh
+build_a0
 scratch=$(mktemp -d /tmp/a0-agent-zero.XXXXXX)
 home="$scratch/home"
 log="$scratch/run.log"
-timings=()
-step() { # step NAME COMMAND...: runs it, prints its output, records its time
-  local name=$1; shift
-  echo "== $name" | tee -a "$log"
-  local started=$(date +%s.%N)
-  set +e; "$@" 2>&1 | tee -a "$log"; local status=${PIPESTATUS[0]}; set -e
-  local took=$(echo "$(date +%s.%N) - $started" | bc)
-  timings+=("$(printf '%-44s %7.1f s  exit %s' "$name" "$took" "$status")")
-  [ "$status" -eq 0 ] || { echo "$name failed (exit $status); home kept in $scratch"; summary; exit 1; }
-}
-# A human at a terminal: `script` gives the command one, and types the answer.
-typed() { local answer=$1; shift; echo "$answer" | script -qec "$(printf '%q ' "$@")" /dev/null; }
-summary() { printf '%s\n' "${timings[@]}"; }
-health() { curl -fsS "http://127.0.0.1:$port/api/health"; echo; }
 
 step "a0 init" "$a0" init --upstream "$upstream" --home "$home"
-config="$home/.billy/config.toml"
-if [ -n "${PYTHON:-}" ]; then
-  sed -i "s|^interpreter = .*|interpreter = \"$PYTHON\"|" "$config"
-fi
+configure_home "$home/.billy/config.toml" "$home"
 service="$PWD/Examples/agent-zero/service"
-sed -i "s|^restart = .*|restart = [\"$service\", \"restart\", \"$home\", \"$port\"]|; \
-  s|^stop = .*|stop = [\"$service\", \"stop\", \"$home\", \"$port\"]|; \
-  s|^running = .*|running = [\"$service\", \"status\", \"$home\", \"$port\"]|; \
-  s|^health_url = .*|health_url = \"http://127.0.0.1:$port/api/health\"|" "$config"
 trap '"$service" stop "$home" "$port" || true' EXIT
 
 step "request-upgrade $first (the agent)" "$a0" request-upgrade "$first" --reason "first install" --home "$home"

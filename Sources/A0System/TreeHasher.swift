@@ -26,7 +26,9 @@ public enum TreeHasher {
   /// Hashes `root` as DESIGN.md §3 defines it. `excludingTopLevel` names
   /// top-level entries to skip (`.git`, `.venv` for a source tree);
   /// `__pycache__` directories are skipped everywhere unless
-  /// `includingBytecode` (a virtualenv, whose bytecode a0 writes at staging).
+  /// `includingBytecode` (a virtualenv, whose bytecode a0 writes at
+  /// staging); then the bytecode of each source is hashed, and the rest of
+  /// the cache is not (`isSourceBytecode`).
   public static func digest(
     root: String, excludingTopLevel: Set<String> = [".git", ".venv"], includingBytecode: Bool = false
   ) throws(A0Error) -> TreeDigest {
@@ -51,10 +53,11 @@ public enum TreeHasher {
   }
 
   /// Copies the tree at `root` to `destination`, which must not exist, and
-  /// returns the digest of the bytes it copied, bytecode included: regular
-  /// files with their permission bits and times (a `.pyc` records its
-  /// source's modification time, and stays valid only if the copy keeps
-  /// it), directories, symlinks as they are; special files are not copied.
+  /// returns the digest of the bytes it copied: regular files with their
+  /// permission bits and times (a `.pyc` records its source's modification
+  /// time, and stays valid only if the copy keeps it), directories, symlinks
+  /// as they are, and each source's bytecode (`isSourceBytecode`); special
+  /// files and the rest of a bytecode cache are not copied.
   /// The copy shares no inode with the source, so changing one never
   /// changes the other. On error the partial copy is removed.
   public static func copy(from root: String, to destination: String) throws(A0Error) -> TreeDigest {
@@ -189,8 +192,8 @@ public enum TreeHasher {
   }
 
   private static func walk(
-    root: String, relative: [UInt8], isTop: Bool, exclusions: Set<String>, bytecode: Bool, copy: Copy?,
-    listed: inout [[UInt8]], publish: ([Item]) -> Void
+    root: String, relative: [UInt8], isTop: Bool, exclusions: Set<String>, bytecode: Bool,
+    inBytecodeCache: Bool = false, copy: Copy?, listed: inout [[UInt8]], publish: ([Item]) -> Void
   ) throws(A0Error) {
     var items: [Item] = []
     let suffix = relative.isEmpty ? "" : "/" + String(decoding: relative, as: UTF8.self)
@@ -225,12 +228,13 @@ public enum TreeHasher {
         default: continue
         }
       }
+      if inBytecodeCache && !(kind == UInt8(DT_REG) && isSourceBytecode(name, cache: directory)) { continue }
       switch kind {
       case UInt8(DT_DIR):
         if name == "__pycache__" && !bytecode { continue }
         try walk(
           root: root, relative: childRelative, isTop: false, exclusions: exclusions, bytecode: bytecode,
-          copy: copy, listed: &listed, publish: publish)
+          inBytecodeCache: name == "__pycache__", copy: copy, listed: &listed, publish: publish)
       case UInt8(DT_REG): items.append(Item(relative: childRelative, kind: .file))
       case UInt8(DT_LNK):
         if let copy {
@@ -255,6 +259,19 @@ public enum TreeHasher {
       listed.append(items[index].relative)
     }
     publish(items)
+  }
+
+  /// Whether `name` in the `__pycache__` directory `cache` is the bytecode
+  /// the import system loads for a source beside it: `STEM.TAG.pyc` (as in
+  /// `m.cpython-312.pyc`) with `STEM.py` in the parent directory. Anything
+  /// else there is a cache written at run time (optimised bytecode, an
+  /// import hook's own variant), which a release neither records nor copies.
+  static func isSourceBytecode(_ name: String, cache: String) -> Bool {
+    let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[2] == "pyc", !parts[0].isEmpty, !parts[1].isEmpty else { return false }
+    var info = stat()
+    return lstat(FileIO.parent(of: cache) + "/" + parts[0] + ".py", &info) == 0
+      && info.st_mode & S_IFMT == S_IFREG
   }
 
   /// One worker: hashes (and copies) the units it claims until none is

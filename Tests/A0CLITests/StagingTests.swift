@@ -169,8 +169,18 @@ struct StagingTests {
     #expect(firstInstall["virtualenv_copied_from"] == .null)
     #expect(TestHome.read(first.appPath + "/.venv/pyvenv.cfg").contains("relocatable = true"))
 
+    // Production ran and an import hook cached its own bytecode in the venv:
+    // a cache, not part of the release, so it neither blocks the copy nor is copied.
+    let cache = try #require(
+      try FileManager.default.subpathsOfDirectory(atPath: first.appPath + "/.venv").first {
+        $0.hasSuffix("site-packages/__pycache__") || $0.hasSuffix("site-packages/__pycache__/")
+      })
+    let hookCache = "/.venv/" + cache + "/a0_sample_dep.cpython-3.opt-hook.pyc"
+    try "hook".write(toFile: first.appPath + hookCache, atomically: false, encoding: .utf8)
+
     let (second, secondInstall) = try stage("v1.1.0")
     #expect(secondInstall["virtualenv_copied_from"] == .string(first.buildID))
+    #expect(!FileIO.exists(second.appPath + hookCache))
     #expect(second.manifest.dependencyKey == key)
     #expect(second.manifest.virtualenvHash == first.manifest.virtualenvHash)
     #expect(second.manifest.python == first.manifest.python)

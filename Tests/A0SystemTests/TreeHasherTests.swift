@@ -95,6 +95,14 @@ struct TreeHasherTests {
     let large = [UInt8]((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
     #expect(FileManager.default.createFile(atPath: source + "/large.bin", contents: Data(large)))
 
+    // What Python or an import hook writes into a cache at run time is
+    // neither hashed nor copied: optimised bytecode, bytecode without a source.
+    for stray in ["m.cpython-311.opt-1.pyc", "m.cpython-311.opt-beartype0v23v1.pyc", "gone.cpython-311.pyc"] {
+      #expect(
+        FileManager.default.createFile(atPath: source + "/pkg/__pycache__/" + stray, contents: Data("x".utf8))
+      )
+    }
+    #expect(mkdir(source + "/pkg/__pycache__/nested", 0o755) == 0)
     // Bytecode is valid only beside a source with the time it records.
     var past = [timespec(tv_sec: 1_000_000_000, tv_nsec: 5), timespec(tv_sec: 1_500_000_000, tv_nsec: 7)]
     #expect(utimensat(AT_FDCWD, source + "/pkg/m.py", &past, 0) == 0)
@@ -107,6 +115,9 @@ struct TreeHasherTests {
     #expect(digest != (try TreeHasher.digest(root: copy, excludingTopLevel: [])), "bytecode is hashed")
     #expect(
       FileManager.default.contents(atPath: copy + "/pkg/__pycache__/m.cpython-311.pyc") == Data("cache".utf8))
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: copy + "/pkg/__pycache__") == ["m.cpython-311.pyc"])
+    #expect(digest.files.keys.filter { $0.contains("__pycache__") } == ["pkg/__pycache__/m.cpython-311.pyc"])
     #expect(digest.files[".venv/bin/python"] != nil, "nothing at the top is left out of a copy")
     #expect(FileManager.default.contents(atPath: copy + "/large.bin") == Data(large))
     #expect(FileManager.default.contents(atPath: copy + "/.git/HEAD") == Data("ref".utf8))
