@@ -53,7 +53,7 @@ declare -A moves=(
 declare -A digests
 for file in "${!moves[@]}"; do digests[$file]=$(sha256sum <"$checkout/$file"); done
 
-expect_refusal "a0 init --adopt (legacy data: refused, 2)" 2 \
+expect_refusal "a0 init --adopt (legacy data: refused, 65)" 65 \
   "$a0" init --upstream "$upstream" --home "$home" --adopt "$checkout"
 [ -d "$checkout/.git" ] && [ -f "$checkout/.env" ] || { echo "the refusal changed the checkout"; exit 1; }
 
