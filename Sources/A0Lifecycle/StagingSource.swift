@@ -1,0 +1,118 @@
+import A0Core
+import A0System
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Staging's first steps: the release's source, cloned at its approved
+/// commit, checked, and its user-data paths linked out into `.billy/shared/`.
+extension Stager {
+  func clone(plan: StagingPlan, into app: String, log: BuildLog?) throws(A0Error) {
+    let timeout = Double(config.upstream.timeoutSeconds)
+    let started = monotonicMilliseconds()
+    _ = try run(
+      CommandLineSpec(
+        ["git"] + Git.safetyOptions + [
+          "clone", "--quiet", "--depth", "1", "--branch", plan.version, "--single-branch", "--template=",
+          "-c", "advice.detachedHead=false", "--", plan.url, app,
+        ], environment: Git.environment, timeoutSeconds: timeout), log: log, what: "git clone")
+    let head = try run(
+      CommandLineSpec(
+        ["git"] + Git.safetyOptions + ["-C", app, "rev-parse", "--verify", "HEAD^{commit}"],
+        environment: Git.environment,
+        timeoutSeconds: timeout), log: log, what: "git rev-parse")
+    let sha = head.stdoutText.trimmingWhitespace
+    guard sha == plan.commitSHA else {
+      throw A0Error(
+        .integrityViolation, "tag \(plan.version) now names \(sha), but \(plan.commitSHA) was approved",
+        why: "the tag moved upstream after the approval", next: "Do not use this version until you know why")
+    }
+    // Agent Zero's health output reads git information; a detached HEAD
+    // breaks it. The branch is made with plumbing: the work tree is already
+    // the commit, and `checkout` would re-read every file to find that out.
+    let branch = "refs/heads/release/" + plan.version
+    _ = try run(
+      CommandLineSpec(
+        ["git"] + Git.safetyOptions + ["-C", app, "update-ref", "--no-deref", branch, sha],
+        environment: Git.environment,
+        timeoutSeconds: timeout), log: log, what: "git update-ref")
+    _ = try run(
+      CommandLineSpec(
+        ["git"] + Git.safetyOptions + ["-C", app, "symbolic-ref", "HEAD", branch],
+        environment: Git.environment,
+        timeoutSeconds: timeout), log: log, what: "git symbolic-ref")
+    try machine.record(
+      eventType: "clone_completed", actor: "system",
+      details: [
+        "version": .string(plan.version), "commit_sha": .string(sha),
+        "duration_ms": .int(monotonicMilliseconds() - started),
+      ])
+  }
+
+  /// Refuses trees a release must never contain: what a0 builds itself
+  /// (`.venv`, where its configuration would steer the installer and which
+  /// the tree hash does not cover), symlinks that point outside the tree,
+  /// and names the tree hash cannot record (newlines).
+  func checkTree(_ app: String) throws(A0Error) {
+    if FileIO.exists(app + "/.venv") {
+      throw A0Error(
+        .integrityViolation, "the upstream tree has a .venv",
+        why: "a0 builds the release's virtualenv itself; one shipped in the release could carry "
+          + "installer configuration or code outside the tree hash",
+        next: "Do not use this version; a release must not commit .venv/")
+    }
+    func walk(_ relative: String) throws(A0Error) {
+      let directory = relative.isEmpty ? app : app + "/" + relative
+      for name in try FileIO.listDirectory(directory) {
+        if relative.isEmpty && name == ".git" { continue }
+        let path = relative.isEmpty ? name : relative + "/" + name
+        if name.contains("\n") || name.contains("\r") {
+          throw A0Error(
+            .integrityViolation, "the upstream tree has a file name with a line break",
+            why: path.debugDescription)
+        }
+        var info = stat()
+        guard lstat(app + "/" + path, &info) == 0 else { continue }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: try walk(path)
+        case S_IFLNK:
+          let target = FileIO.readLink(app + "/" + path) ?? ""
+          let resolved = HomePaths.absolutePath(target, relativeTo: FileIO.parent(of: app + "/" + path))
+          if target.hasPrefix("/") || !(resolved == app || resolved.hasPrefix(app + "/")) {
+            throw A0Error(
+              .integrityViolation, "the upstream tree has a symlink pointing outside it",
+              why: "\(path) -> \(target)")
+          }
+        default: continue
+        }
+      }
+    }
+    try walk("")
+  }
+
+  /// Replaces each linked data path by a relative symlink into
+  /// `.billy/shared/`, moving what upstream ships there to the build's
+  /// skeleton (DESIGN.md §3). The release is then complete and immutable.
+  func linkData(app: String, skeleton: String, log: BuildLog?) throws(A0Error) {
+    try FileIO.makeDirectory(paths.shared)
+    for entry in config.data.linkedPaths {
+      let linked = LinkedPath(entry)
+      let inRelease = app + "/" + linked.relative
+      let inShared = paths.shared + "/" + linked.relative
+      try LinkedPath.makeParents(of: inShared, under: paths.shared)
+      try linked.createEmpty(at: inShared)
+      if FileIO.exists(inRelease) {
+        let target = skeleton + "/" + linked.relative
+        try LinkedPath.makeParents(of: target, under: skeleton)
+        try FileIO.rename(inRelease, to: target)
+        log?.note("moved upstream's \(linked.relative) to the skeleton")
+      }
+      try LinkedPath.makeParents(of: inRelease, under: app)
+      guard symlink(linked.releaseLinkTarget, inRelease) == 0 else {
+        throw A0Error(
+          .operationFailed, "cannot link \(linked.relative) into shared data", why: FileIO.errnoText())
+      }
+    }
+  }
+}
