@@ -39,15 +39,21 @@ public enum Adoption {
     }
     let changes = try runner.run(
       CommandLineSpec(
-        ["git"] + Git.safetyOptions + ["-C", path, "status", "--porcelain", "--untracked-files=no"],
+        ["git"] + Git.safetyOptions + ["-C", path, "status", "--porcelain", "-z", "--untracked-files=no"],
         environment: git,
         timeoutSeconds: 60))
     guard changes.succeeded else {
       throw A0Error(.badInput, "git cannot read \(path)", why: changes.tail(lines: 3))
     }
-    guard changes.stdoutText.trimmingWhitespace.isEmpty else {
+    // Tracked files inside the user-data paths are the user's to change
+    // (Agent Zero's migration replaces usr/knowledge/, .gitkeep files and all).
+    let linked = linkedPaths.map(LinkedPath.init)
+    let codeChanges = changes.stdoutText.split(separator: "\0").filter { entry in
+      entry.count > 3 && !isLinked(String(entry.dropFirst(3)), linked)
+    }
+    guard codeChanges.isEmpty else {
       throw A0Error(
-        .badInput, "\(path) has local code changes", why: changes.stdoutText.trimmingWhitespace,
+        .badInput, "\(path) has local code changes", why: codeChanges.prefix(10).joined(separator: "\n"),
         next:
           "Commit them elsewhere or restore them (`git -C \(path) stash`); a0 only adopts a release as released"
       )
@@ -90,8 +96,7 @@ public enum Adoption {
       let bare = file.hasSuffix("/") ? String(file.dropLast()) : file
       let isBuildOutput =
         bare == ".venv" || bare.hasSuffix("/__pycache__") || bare == "__pycache__" || bare.hasSuffix(".pyc")
-      let isLinked = linked.contains { bare == $0.relative || bare.hasPrefix($0.relative + "/") }
-      return isBuildOutput || isLinked ? nil : file
+      return isBuildOutput || isLinked(bare, linked) ? nil : file
     }
     guard stranded.isEmpty else {
       throw A0Error(
@@ -103,6 +108,12 @@ public enum Adoption {
           + "and knowledge/custom/ into usr/ when it starts), or add the paths to [data] linked_paths, "
           + "or move them out; then adopt again")
     }
+  }
+
+  /// Whether `file` (relative to the checkout) is a linked path or inside one.
+  static func isLinked(_ file: String, _ linked: [LinkedPath]) -> Bool {
+    let bare = file.hasSuffix("/") ? String(file.dropLast()) : file
+    return linked.contains { bare == $0.relative || bare.hasPrefix($0.relative + "/") }
   }
 
   /// Moves PATH into `builds/<id>/app`, its user data into `shared/`, links

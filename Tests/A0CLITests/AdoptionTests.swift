@@ -6,7 +6,14 @@ import Foundation
 import Testing
 
 private func makeInstall(_ scratch: ScratchDirectory) throws -> (UpstreamFixture, String) {
-  let upstream = try UpstreamFixture(in: scratch.path, tags: ["v0.9.8", "v1.0"])
+  let upstream = try UpstreamFixture(in: scratch.path, tags: ["v0.9.8"])
+  // Agent Zero tracks placeholders inside its data paths (usr/knowledge/.gitkeep).
+  try upstream.commit(tag: "v1.0") { work in
+    try FileManager.default.createDirectory(
+      atPath: work + "/usr/knowledge", withIntermediateDirectories: true)
+    try "".write(toFile: work + "/usr/knowledge/.gitkeep", atomically: false, encoding: .utf8)
+    try "v1.0\n".write(toFile: work + "/VERSION", atomically: false, encoding: .utf8)
+  }
   let install = scratch.path + "/install"
   let git = ProcessRunner()
   #expect(
@@ -93,7 +100,9 @@ struct AdoptionTests {
     #expect(TestHome.read(install + "/memory/old.json") == "{}")
     #expect(!FileManager.default.fileExists(atPath: home + "/.billy"))
 
-    // As Agent Zero's start-up migration would: into usr/. Then adoption carries everything.
+    // As Agent Zero's start-up migration would: into usr/, replacing
+    // usr/knowledge/ with its tracked placeholder. Then adoption carries everything.
+    #expect(unlink(install + "/usr/knowledge/.gitkeep") == 0)
     #expect(rename(install + "/.env", install + "/usr/legacy.env") == 0)
     #expect(rename(install + "/memory/old.json", install + "/usr/memory/old.json") == 0)
     #expect(rmdir(install + "/memory") == 0)
