@@ -47,7 +47,7 @@ struct BeginStaging: Operation {
       }
       try machine.checkTransition(
         to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
-        allowedFrom: [.idle, .failed])
+        for: .beginStaging)
     }
     let stager = Stager(machine: machine, progress: context.progress)
     let result = try stager.stage(version: target, caller: caller, rebuild: rebuild, dryRun: dryRun)

@@ -25,7 +25,7 @@ struct ClearFailure: Operation {
       machine, context, command: "clear-failure", arguments: ["--reason", reason],
       action: "Clear: \(failure)", word: "clear-failure"
     ) { () throws(A0Error) in
-      try machine.checkTransition(to: .idle, reason: .humanClearedFailure, allowedFrom: [.failed])
+      try machine.checkTransition(to: .idle, reason: .humanClearedFailure, for: .clearFailure)
     }
     let result = try HumanDecisions.clearFailure(machine, caller: caller, notes: reason)
     return TransitionOutput(

@@ -25,7 +25,7 @@ struct Confirm: Operation {
       machine, context, command: "confirm", arguments: ["--reason", reason],
       action: "Confirm \(version ?? "the completed operation") as known-good.", word: version ?? "confirm"
     ) { () throws(A0Error) in
-      try machine.checkTransition(to: .idle, reason: .confirmationReceived, allowedFrom: [.complete])
+      try machine.checkTransition(to: .idle, reason: .confirmationReceived, for: .confirm)
     }
     let result = try HumanDecisions.confirm(machine, caller: caller, notes: reason)
     return TransitionOutput(

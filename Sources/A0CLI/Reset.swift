@@ -32,7 +32,7 @@ struct Reset: Operation {
       action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
       word: "reset"
     ) { () throws(A0Error) in
-      try machine.checkTransition(to: .idle, reason: .operatorReset, allowedFrom: [.complete, .failedHard])
+      try machine.checkTransition(to: .idle, reason: .operatorReset, for: .reset)
     }
     let from = machine.state.currentState
     let result = try HumanDecisions.reset(machine, caller: caller, reason: reason)

@@ -34,7 +34,7 @@ struct Upgrade: Operation {
     ) { () throws(A0Error) in
       try machine.checkTransition(
         to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
-        allowedFrom: [.idle, .failed])
+        for: .upgrade)
     }
     _ = try Stager(machine: machine, progress: context.progress).stage(
       version: target, caller: caller, rebuild: rebuild, dryRun: false)
@@ -72,7 +72,7 @@ struct Rollback: Operation {
       .executor, machine, context, command: "rollback", arguments: to.map { ["--to", $0] } ?? [],
       action: "Roll back to \(to ?? "known-good").", word: to ?? "rollback"
     ) { () throws(A0Error) in
-      try machine.checkTransition(to: .staging, reason: .rollbackRequested, allowedFrom: [.idle, .failed])
+      try machine.checkTransition(to: .staging, reason: .rollbackRequested, for: .rollback)
     }
     let target = try Rollbacks.target(machine, explicit: explicit)
     try Rollbacks.begin(machine, target: target, caller: caller)

@@ -41,11 +41,7 @@ struct Validate: Operation {
       action: "Validate \(machine.state.activeOperation?.targetVersion ?? "the staged artifact").",
       word: "validate"
     ) { () throws(A0Error) in
-      guard machine.state.currentState == .validating else {
-        throw A0Error(
-          .wrongState, "validate runs only in VALIDATING, not \(machine.state.currentState.rawValue)",
-          next: "Stage a version first: `a0 begin-staging VERSION`")
-      }
+      try machine.requireState(for: .validate, next: "Stage a version first: `a0 begin-staging VERSION`")
     }
     let outcome = try Validator(machine: machine, progress: context.progress).validate(
       caller: caller, only: only)

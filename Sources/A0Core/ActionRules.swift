@@ -1,18 +1,38 @@
-/// What each command may do in each state, for `explain-state` and for
-/// the pre-checks of commands.
+/// The operations whose start the lifecycle rules: one name each, as the
+/// CLI spells it.
+public enum Action: String, CaseIterable, Sendable {
+  case requestUpgrade = "request-upgrade"
+  case approve
+  case beginStaging = "begin-staging"
+  case upgrade
+  case validate
+  case promote
+  case rollback
+  case confirm
+  case clearFailure = "clear-failure"
+  case reset
+  case cleanupArtifacts = "cleanup-artifacts"
+  case grant
+  case revoke
+}
+
+/// What an action needs to start: the authority, the states, and whether
+/// FAILED_HARD's locks stop it.
 public struct ActionRule: Equatable, Sendable {
-  public var command: String
+  public var action: Action
   public var authority: RequiredAuthority
   public var states: Set<LifecycleState>
   /// Whether FAILED_HARD's upgrade lock blocks it (rollback lock for rollback).
   public var isLockedByUpgradeLock: Bool
   public var isLockedByRollbackLock: Bool
 
+  public var command: String { action.rawValue }
+
   public init(
-    command: String, authority: RequiredAuthority, states: Set<LifecycleState>, upgradeLock: Bool = false,
+    _ action: Action, authority: RequiredAuthority, states: Set<LifecycleState>, upgradeLock: Bool = false,
     rollbackLock: Bool = false
   ) {
-    self.command = command
+    self.action = action
     self.authority = authority
     self.states = states
     self.isLockedByUpgradeLock = upgradeLock
@@ -20,30 +40,33 @@ public struct ActionRule: Equatable, Sendable {
   }
 }
 
+/// The one table of which action may start in which state, with which
+/// authority: `Machine`'s state checks, every command and `explain-state`
+/// read it, beside the transition table.
 public enum ActionRules {
-  public static let all: [ActionRule] = [
-    ActionRule(
-      command: "request-upgrade", authority: .observer, states: Set(LifecycleState.allCases),
-      upgradeLock: true),
-    ActionRule(
-      command: "approve", authority: .human, states: Set(LifecycleState.allCases), upgradeLock: true),
-    ActionRule(command: "begin-staging", authority: .executor, states: [.idle, .failed], upgradeLock: true),
-    ActionRule(command: "upgrade", authority: .executor, states: [.idle, .failed], upgradeLock: true),
-    ActionRule(command: "validate", authority: .executor, states: [.validating], upgradeLock: true),
-    ActionRule(command: "promote", authority: .executor, states: [.validating], upgradeLock: true),
-    ActionRule(command: "rollback", authority: .executor, states: [.idle, .failed], rollbackLock: true),
-    ActionRule(command: "confirm", authority: .human, states: [.complete]),
-    ActionRule(command: "clear-failure", authority: .human, states: [.failed]),
-    ActionRule(command: "reset", authority: .human, states: [.complete, .failedHard]),
-    ActionRule(
-      command: "cleanup-artifacts", authority: .executor, states: [.idle, .complete, .failed],
-      upgradeLock: true),
-    ActionRule(
-      command: "grant", authority: .human, states: Set(LifecycleState.allCases).subtracting([.failedHard])),
-    ActionRule(command: "revoke", authority: .human, states: Set(LifecycleState.allCases)),
-  ]
+  public static func rule(_ action: Action) -> ActionRule {
+    let everyState = Set(LifecycleState.allCases)
+    switch action {
+    case .requestUpgrade:
+      return ActionRule(action, authority: .observer, states: everyState, upgradeLock: true)
+    case .approve: return ActionRule(action, authority: .human, states: everyState, upgradeLock: true)
+    case .beginStaging, .upgrade:
+      return ActionRule(action, authority: .executor, states: [.idle, .failed], upgradeLock: true)
+    case .validate, .promote:
+      return ActionRule(action, authority: .executor, states: [.validating], upgradeLock: true)
+    case .rollback:
+      return ActionRule(action, authority: .executor, states: [.idle, .failed], rollbackLock: true)
+    case .confirm: return ActionRule(action, authority: .human, states: [.complete])
+    case .clearFailure: return ActionRule(action, authority: .human, states: [.failed])
+    case .reset: return ActionRule(action, authority: .human, states: [.complete, .failedHard])
+    case .cleanupArtifacts:
+      return ActionRule(action, authority: .executor, states: [.idle, .complete, .failed], upgradeLock: true)
+    case .grant: return ActionRule(action, authority: .human, states: everyState.subtracting([.failedHard]))
+    case .revoke: return ActionRule(action, authority: .human, states: everyState)
+    }
+  }
 
-  public static func rule(for command: String) -> ActionRule? { all.first { $0.command == command } }
+  public static let all: [ActionRule] = Action.allCases.map(rule)
 
   /// Why `rule` cannot run in `record`'s state, or nil when the state allows it.
   public static func blockReason(_ rule: ActionRule, in record: StateRecord) -> String? {

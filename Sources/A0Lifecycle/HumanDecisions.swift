@@ -13,7 +13,7 @@ public enum HumanDecisions {
   /// written before the transition, so a crash in between leaves COMPLETE
   /// with a known-good that matches production, and `confirm` can simply run again.
   public static func confirm(_ machine: Machine, caller: Caller, notes: String) throws(A0Error) -> Result {
-    try machine.checkTransition(to: .idle, reason: .confirmationReceived, allowedFrom: [.complete])
+    try machine.checkTransition(to: .idle, reason: .confirmationReceived, for: .confirm)
     if machine.state.currentState == .idle {
       return Result(
         outcome: .alreadyDone, state: machine.state, knownGood: ProductionInfo.read(machine.paths))
@@ -29,7 +29,7 @@ public enum HumanDecisions {
       try FileIO.writeAtomically(machine.paths.knownGood, Array(record.prettyString.utf8))
     }
     let outcome = try machine.transition(
-      to: .idle, reason: .confirmationReceived, caller: caller, notes: notes, allowedFrom: [.complete],
+      to: .idle, reason: .confirmationReceived, caller: caller, notes: notes, for: .confirm,
       details: ["known_good": production?.json ?? .null])
     return Result(outcome: outcome, state: machine.state, knownGood: production)
   }
@@ -38,7 +38,7 @@ public enum HumanDecisions {
   public static func clearFailure(_ machine: Machine, caller: Caller, notes: String) throws(A0Error) -> Result
   {
     let outcome = try machine.transition(
-      to: .idle, reason: .humanClearedFailure, caller: caller, notes: notes, allowedFrom: [.failed]
+      to: .idle, reason: .humanClearedFailure, caller: caller, notes: notes, for: .clearFailure
     ) { record in
       record.lastFailure?.cleared = true
     }
@@ -49,7 +49,7 @@ public enum HumanDecisions {
   /// verified against its manifest: a reset never declares an unknown
   /// production healthy (exit 5 when it does not match).
   public static func reset(_ machine: Machine, caller: Caller, reason: String) throws(A0Error) -> Result {
-    try machine.checkTransition(to: .idle, reason: .operatorReset, allowedFrom: [.complete, .failedHard])
+    try machine.checkTransition(to: .idle, reason: .operatorReset, for: .reset)
     if machine.state.currentState == .idle {
       return Result(outcome: .alreadyDone, state: machine.state, knownGood: nil)
     }
@@ -60,7 +60,7 @@ public enum HumanDecisions {
     }
     let outcome = try machine.transition(
       to: .idle, reason: .operatorReset, caller: caller, notes: reason,
-      allowedFrom: [.complete, .failedHard],
+      for: .reset,
       details: details
     ) { record in
       record.lastFailure?.cleared = true

@@ -136,10 +136,10 @@ public final class Machine {
   @discardableResult
   public func transition(
     to target: LifecycleState, reason: ReasonCode, caller: Caller, notes: String,
-    allowedFrom: Set<LifecycleState>? = nil, details extra: [String: JSONValue] = [:],
+    for action: Action? = nil, details extra: [String: JSONValue] = [:],
     update: (inout StateRecord) -> Void = { _ in }
   ) throws(A0Error) -> Outcome {
-    if try checkTransition(to: target, reason: reason, allowedFrom: allowedFrom) == .alreadyDone {
+    if try checkTransition(to: target, reason: reason, for: action) == .alreadyDone {
       return .alreadyDone
     }
     var next = state
@@ -160,28 +160,39 @@ public final class Machine {
     return .applied(event)
   }
 
-  /// The operation being validated, for the commands that run only in
-  /// VALIDATING; exit 2 naming `command` and what to do otherwise.
-  public func validatingOperation(for command: String, next: String) throws(A0Error)
+  /// Exit 2 unless the state is one `action`'s rule starts from, naming
+  /// the states and what to do (`next`).
+  public func requireState(for action: Action, next: String) throws(A0Error) {
+    let states = ActionRules.rule(action).states
+    guard states.contains(state.currentState) else {
+      let allowed = states.sorted().map(\.rawValue).joined(separator: " or ")
+      throw A0Error(
+        .wrongState, "\(action.rawValue) runs only in \(allowed), not \(state.currentState.rawValue)",
+        next: next)
+    }
+  }
+
+  /// The operation being validated, for the actions that run only in
+  /// VALIDATING; exit 2 naming the action and what to do otherwise.
+  public func validatingOperation(for action: Action, next: String) throws(A0Error)
     -> (operation: ActiveOperation, operationID: String)
   {
-    guard state.currentState == .validating, let operation = state.activeOperation,
-      let operationID = state.operationID
-    else {
+    try requireState(for: action, next: next)
+    guard let operation = state.activeOperation, let operationID = state.operationID else {
       throw A0Error(
-        .wrongState, "\(command) runs only in VALIDATING, not \(state.currentState.rawValue)", next: next)
+        .wrongState, "\(action.rawValue) finds no operation in \(state.currentState.rawValue)", next: next)
     }
     return (operation, operationID)
   }
 
   /// The state check of a transition without applying it (exit 2 naming
   /// the allowed next states), so a command can fail before it prompts.
+  /// With `action`, the state must also be one its rule starts from.
   @discardableResult
-  public func checkTransition(
-    to target: LifecycleState, reason: ReasonCode, allowedFrom: Set<LifecycleState>? = nil
-  )
+  public func checkTransition(to target: LifecycleState, reason: ReasonCode, for action: Action? = nil)
     throws(A0Error) -> TransitionDecision
   {
+    let allowedFrom = action.map { ActionRules.rule($0).states }
     let decision = TransitionTable.decide(state, to: target, reason: reason)
     switch decision {
     case .alreadyDone:

@@ -92,7 +92,7 @@ public final class Promoter {
   /// Checks promote may run; throws exit 2 with the reason otherwise.
   public func checkPromotable() throws(A0Error) -> (ArtifactInfo, String) {
     let (operation, operationID) = try machine.validatingOperation(
-      for: "promote", next: "See `a0 explain-state`")
+      for: .promote, next: "See `a0 explain-state`")
     guard let artifact = try Artifacts.find(paths, version: operation.targetVersion) else {
       throw A0Error(
         .wrongState, "the artifact of \(operation.targetVersion) is missing", next: "Stage it again")

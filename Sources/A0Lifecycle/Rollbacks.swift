@@ -36,7 +36,7 @@ public enum Rollbacks {
         .wrongState, "rollbacks are locked in \(machine.state.currentState.rawValue)",
         why: machine.state.locks.lockReason, next: "A human must run `a0 reset --reason TEXT` first")
     }
-    try machine.checkTransition(to: .staging, reason: .rollbackRequested, allowedFrom: [.idle, .failed])
+    try machine.checkTransition(to: .staging, reason: .rollbackRequested, for: .rollback)
     var approvalID: String?
     if target.needsApproval {
       let approval = try UpgradeRequests.usableApproval(machine, version: target.artifact.version)

@@ -113,7 +113,7 @@ public final class Stager {
         manifest: nil,
         reused: true, state: machine.state)
     }
-    try machine.checkTransition(to: .staging, reason: reason, allowedFrom: [.idle, .failed])
+    try machine.checkTransition(to: .staging, reason: reason, for: .beginStaging)
     let approval = try UpgradeRequests.usableApproval(machine, version: version.tag)
     let now = machine.clock.now()
     let operationID = Self.newOperationID(at: now)

@@ -88,7 +88,7 @@ public final class Validator {
 
   public func validate(caller: Caller, only: [String]) throws(A0Error) -> Outcome {
     let (operation, operationID) = try machine.validatingOperation(
-      for: "validate", next: "Stage a version first: `a0 begin-staging VERSION`")
+      for: .validate, next: "Stage a version first: `a0 begin-staging VERSION`")
     for name in only where !Self.allChecks.contains(name) {
       throw A0Error(
         .badInput, "\"\(name)\" is not a check", why: "checks: \(Self.allChecks.joined(separator: ", "))")
