@@ -83,6 +83,10 @@ for file in "${!moves[@]}"; do
   target="$home/agent-zero/${moves[$file]}"
   if [ -f "$target" ] && [ "$(sha256sum <"$target")" = "${digests[$file]}" ]; then
     echo "kept   $file -> ${moves[$file]}" | tee -a "$log"
+  elif [ "$file" = .env ] && [ -f "$target" ] && grep -qxF 'API_KEY_OPENAI=sk-adopted' "$target"; then
+    # Agent Zero adds its own lines (A0_PERSISTENT_RUNTIME_ID) when it starts.
+    echo "kept   $file -> ${moves[$file]} (with the lines the app added: $(grep -cv '^API_KEY_OPENAI=' "$target"))" \
+      | tee -a "$log"
   else
     echo "LOST   $file (expected at ${moves[$file]})" | tee -a "$log"; lost=1
   fi
