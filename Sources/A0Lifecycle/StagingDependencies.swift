@@ -133,28 +133,36 @@ extension Stager {
       requirements: requirements, overrides: overrides,
       installArguments: indexArguments + config.python.installArgs, app: app,
       timeout: Double(config.python.installTimeoutSeconds))
-    guard installer == .uv, let uv = prepared.uv else { return prepared }
-    if let inputs = VirtualenvReuse.inputs(
-      python: config.python, installer: .uv, installerPath: uv, interpreterPath: interpreter,
-      installArguments: prepared.installArguments + overrides.flatMap { ["--overrides", $0] },
-      requirementFiles: requirementFiles)
-    {
-      // A closed world: the inputs decide, before anything is resolved.
-      prepared.key = Digest.sha256Hex(inputs.canonicalBytes)
-    } else {
-      // An index: what it resolves to today decides.
-      prepared.resolvesFromIndex = true
-      let resolved = try resolve(prepared, uv: uv, log: log)
-      prepared.resolved = resolved
-      prepared.key = VirtualenvReuse.inputs(
-        resolvedRequirements: resolved.bytes, installer: .uv, installerPath: uv, interpreterPath: interpreter,
-        installArguments: prepared.installArguments
-      ).map { Digest.sha256Hex($0.canonicalBytes) }
+    if installer == .uv, let uv = prepared.uv {
+      try keyDependencies(&prepared, uv: uv, requirementFiles: requirementFiles, log: log)
     }
     if let key = prepared.key, !plan.rebuild {
       prepared.copySource = VirtualenvReuse.candidate(paths, key: key)
     }
     return prepared
+  }
+
+  /// The dependency key of a uv install. In a closed world the inputs
+  /// decide before anything is resolved; with an index, what the
+  /// requirements resolve to today decides, so they are resolved first.
+  func keyDependencies(
+    _ prepared: inout PreparedDependencies, uv: String, requirementFiles: [TreeDigest.Entry], log: BuildLog?
+  ) throws(A0Error) {
+    if let inputs = VirtualenvReuse.inputs(
+      python: config.python, installer: .uv, installerPath: uv, interpreterPath: prepared.interpreter,
+      installArguments: prepared.installArguments + prepared.overrides.flatMap { ["--overrides", $0] },
+      requirementFiles: requirementFiles)
+    {
+      prepared.key = Digest.sha256Hex(inputs.canonicalBytes)
+      return
+    }
+    prepared.resolvesFromIndex = true
+    let resolved = try resolve(prepared, uv: uv, log: log)
+    prepared.resolved = resolved
+    prepared.key = VirtualenvReuse.inputs(
+      resolvedRequirements: resolved.bytes, installer: .uv, installerPath: uv,
+      interpreterPath: prepared.interpreter, installArguments: prepared.installArguments
+    ).map { Digest.sha256Hex($0.canonicalBytes) }
   }
 
   /// Copies the venv of an artifact with the same dependency inputs, or
