@@ -93,6 +93,11 @@ def scenario(a0, work):
          "upstream=" + upstream, "installer=" + installer, "wheelhouse=" + wheelhouse, "service=" + SERVICE,
          "home=" + home, "port=%d" % port, "signers=" + os.path.join(keys, "allowed_signers"),
          "health_timeout=3", "stable_seconds=0"])
+    if uv:
+        # a0 looks for tools only on its own path: the system's directories, then uv's.
+        with open(os.path.join(home, ".billy", "config.toml"), "a") as config:
+            config.write('\n[tools]\npath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:%s"\n'
+                         % os.path.dirname(uv))
     with open(os.path.join(home, ".env.seed"), "w") as seed:
         seed.write("GREETING=hello\n")
 
