@@ -37,7 +37,7 @@ struct BeginStaging: Operation {
     Interrupts.install()
     let machine = try context.openForMutation("begin-staging")
     let caller = try AuthorityGate.require(
-      .executor, machine, context, command: "begin-staging",
+      .beginStaging, machine, context,
       arguments: [target.tag] + (rebuild ? ["--rebuild"] : []), action: "Stage \(target).", word: target.tag
     ) { () throws(A0Error) in
       if machine.state.currentState == .validating

@@ -29,7 +29,7 @@ struct CleanupArtifacts: Operation {
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let machine = try context.openForMutation("cleanup-artifacts")
     let caller = try AuthorityGate.require(
-      .executor, machine, context, command: "cleanup-artifacts",
+      .cleanupArtifacts, machine, context,
       arguments: (keep.map { ["--keep", String($0)] } ?? []) + (dryRun ? ["--dry-run"] : []),
       action: "Delete old artifacts.", word: "cleanup"
     ) {}

@@ -19,6 +19,17 @@ enum AuthorityGate {
       payload: payload, stateCheck: stateCheck)
   }
 
+  /// The authority step of an action in `ActionRules`: the authority it
+  /// needs and the name a signature covers come from the table.
+  static func require(
+    _ rule: Action, _ machine: Machine, _ context: CommandContext, arguments: [String], action: String,
+    word: String, stateCheck: () throws(A0Error) -> Void
+  ) throws -> Caller {
+    try require(
+      ActionRules.rule(rule).authority, machine, context, command: rule.rawValue, arguments: arguments,
+      action: action, word: word, stateCheck: stateCheck)
+  }
+
   /// The same for commands an executor agent may run: a human proves it
   /// only when the agent's authority is not enough.
   static func require(

@@ -25,7 +25,7 @@ struct Promote: Operation {
     Interrupts.install()
     let machine = try context.openForMutation("promote")
     let caller = try AuthorityGate.require(
-      .executor, machine, context, command: "promote", arguments: [],
+      .promote, machine, context, arguments: [],
       action:
         "Promote \(machine.state.activeOperation?.targetVersion ?? "the staged artifact") to production.",
       word: machine.state.activeOperation?.targetVersion ?? "promote"

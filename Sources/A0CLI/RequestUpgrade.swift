@@ -35,7 +35,7 @@ struct RequestUpgrade: Operation {
     let target = try parseVersion(try singleValue(version, name: "version"))
     let machine = try context.openForMutation("request-upgrade")
     let caller = try AuthorityGate.require(
-      .observer, machine, context, command: "request-upgrade", arguments: [target.tag, "--reason", reason],
+      .requestUpgrade, machine, context, arguments: [target.tag, "--reason", reason],
       action: "Request \(target)", word: target.tag
     ) {}
     let outcome = try UpgradeRequests.request(

@@ -28,7 +28,7 @@ struct Upgrade: Operation {
     Interrupts.install()
     let machine = try context.openForMutation("upgrade")
     let caller = try AuthorityGate.require(
-      .executor, machine, context, command: "upgrade",
+      .upgrade, machine, context,
       arguments: [target.tag] + (rebuild ? ["--rebuild"] : []),
       action: "Upgrade to \(target).", word: target.tag
     ) { () throws(A0Error) in
@@ -69,7 +69,7 @@ struct Rollback: Operation {
     Interrupts.install()
     let machine = try context.openForMutation("rollback")
     let caller = try AuthorityGate.require(
-      .executor, machine, context, command: "rollback", arguments: to.map { ["--to", $0] } ?? [],
+      .rollback, machine, context, arguments: to.map { ["--to", $0] } ?? [],
       action: "Roll back to \(to ?? "known-good").", word: to ?? "rollback"
     ) { () throws(A0Error) in
       try machine.checkTransition(to: .staging, reason: .rollbackRequested, for: .rollback)

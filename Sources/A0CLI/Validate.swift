@@ -37,7 +37,7 @@ struct Validate: Operation {
     Interrupts.install()
     let machine = try context.openForMutation("validate")
     let caller = try AuthorityGate.require(
-      .executor, machine, context, command: "validate", arguments: only.flatMap { ["--only", $0] },
+      .validate, machine, context, arguments: only.flatMap { ["--only", $0] },
       action: "Validate \(machine.state.activeOperation?.targetVersion ?? "the staged artifact").",
       word: "validate"
     ) { () throws(A0Error) in
