@@ -95,7 +95,7 @@ struct StagingOutput: CommandOutput {
       Staged \(manifest.version)\(result.reused ? " (reused, verified)" : ""): build \(manifest.buildID)
         commit:    \(manifest.commitSHA)
         tree hash: \(manifest.treeHash) (\(manifest.files.count) files)
-        venv hash: \(manifest.virtualenvHash ?? "-")\(result.virtualenvCopiedFrom.map { " (copied from build \($0): same dependency inputs)" } ?? "")
+        venv hash: \(manifest.virtualenvHash ?? "-")\(result.virtualenvCopiedFrom.map { " (copied from build \($0): same dependency key)" } ?? "")
       State: \(result.state.currentState.rawValue). Next: `a0 validate`.
       """
   }

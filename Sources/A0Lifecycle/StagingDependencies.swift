@@ -84,8 +84,6 @@ extension Stager {
     var resolved: ResolvedRequirements?
     var app: String
     var timeout: Double
-    /// Whether the index decides what is installed (no closed world).
-    var resolvesFromIndex = false
   }
 
   /// A file that pins every package to install, with its hashes.
@@ -156,7 +154,6 @@ extension Stager {
       prepared.key = Digest.sha256Hex(inputs.canonicalBytes)
       return
     }
-    prepared.resolvesFromIndex = true
     let resolved = try resolve(prepared, uv: uv, log: log)
     prepared.resolved = resolved
     prepared.key = VirtualenvReuse.inputs(
@@ -174,7 +171,8 @@ extension Stager {
       progress("creating the virtualenv and installing requirements (\(prepared.installer.rawValue))")
       return try install(prepared, log: log)
     }
-    let same = prepared.resolvesFromIndex ? "same resolved requirements" : "same dependency inputs"
+    // Resolved before the copy only when an index, not the inputs, decides the key.
+    let same = prepared.resolved != nil ? "same resolved requirements" : "same dependency inputs"
     progress("copying the virtualenv of build \(source.buildID) (\(same))")
     let started = monotonicMilliseconds()
     switch VirtualenvReuse.copy(from: source, to: prepared.venv, builds: paths.builds) {
