@@ -22,7 +22,7 @@ struct CheckUpdates: Operation {
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let machine = try context.openForReading("check-updates")
-    let (releases, ignored) = try Upstream(config: machine.config, runner: machine.runner()).releases()
+    let (releases, ignored) = try machine.upstream().releases()
     let production = ProductionInfo.read(machine.paths)
     let current = production.flatMap { Version(tag: $0.version) }
     let newer = releases.filter { release in

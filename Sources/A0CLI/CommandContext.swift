@@ -7,53 +7,49 @@ import A0System
 #endif
 
 /// Everything a command needs from the outside, in one value (swiftly's
-/// context pattern): options, clock, terminal, environment.
+/// context pattern): the options, the world (clock, HTTP, commands), the
+/// terminal, the environment and working directory. The CLI and the MCP
+/// server each build one and call the same operations with it.
 struct CommandContext {
   let options: GlobalSettings
-  let clock: any Clock
+  let world: World
   let terminal: any Terminal
+  let environment: [String: String]
+  let workingDirectory: String
   /// `--key` and `--signature`, read before any home is opened or locked.
   let offer: ProofOffer
 
   init(
-    options: GlobalSettings, clock: any Clock = SystemClock(), terminal: any Terminal = ProcessTerminal()
+    options: GlobalSettings, world: World = .system, terminal: any Terminal = ProcessTerminal(),
+    environment: [String: String] = ProcessEnvironment.current,
+    workingDirectory: String = FileIO.currentDirectory()
   ) throws(A0Error) {
     self.options = options
-    self.clock = clock
+    self.world = world
     self.terminal = terminal
-    let directory = FileIO.currentDirectory()
+    self.environment = environment
+    self.workingDirectory = workingDirectory
     offer = try ProofOffer.read(
-      keyFile: options.key.map { HomePaths.absolutePath($0, relativeTo: directory) },
-      signatureFile: options.signature.map { HomePaths.absolutePath($0, relativeTo: directory) })
+      keyFile: options.key.map { HomePaths.absolutePath($0, relativeTo: workingDirectory) },
+      signatureFile: options.signature.map { HomePaths.absolutePath($0, relativeTo: workingDirectory) })
   }
 
-  var environment: [String: String] {
-    var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-      let text = String(cString: entry)
-      if let equals = text.firstIndex(of: "=") {
-        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-      }
-      pointer += 1
-    }
-    return result
-  }
+  var clock: any Clock { world.clock }
 
   func paths() throws(A0Error) -> HomePaths {
     try HomePaths.discover(
-      explicit: options.home, environment: environment, workingDirectory: FileIO.currentDirectory())
+      explicit: options.home, environment: environment, workingDirectory: workingDirectory)
   }
 
   func openForReading(_ command: String) throws(A0Error) -> Machine {
-    let machine = try Machine.openForReading(paths: try paths(), command: "a0 \(command)", clock: clock)
+    let machine = try Machine.openForReading(paths: try paths(), command: "a0 \(command)", world: world)
     machine.frontEnd = options.frontEnd
     return machine
   }
 
   func openForMutation(_ command: String) throws(A0Error) -> Machine {
     let machine = try Machine.openForMutation(
-      paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, clock: clock)
+      paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, world: world)
     machine.frontEnd = options.frontEnd
     return machine
   }

@@ -66,8 +66,7 @@ struct DoctorCommand: Operation {
     guard let agentUser, geteuid() == 0 else { return nil }
     let tools = ChildEnvironment()
     guard tools.find("sudo") != nil else { return "" }  // no sudo: no rule can lend the agent a0's user
-    let listed = try ProcessRunner(environment: tools).run(
-      CommandLineSpec(["sudo", "-n", "-l", "-U", agentUser], timeoutSeconds: 30))
+    let listed = try ProcessRunner(environment: tools).run(Sudo.listRules(for: agentUser))
     return listed.succeeded ? listed.stdoutText : nil
   }
 }

@@ -50,7 +50,7 @@ struct Init: Operation {
     if let adoptPath {
       do {
         let machine = try Machine.openForMutation(
-          paths: result.paths, command: "a0 init --adopt", waitSeconds: 0, clock: context.clock)
+          paths: result.paths, command: "a0 init --adopt", waitSeconds: 0, world: context.world)
         adopted = try Adoption.adopt(
           machine, path: adoptPath, caller: .human(identity: LoginIdentity.current()))
       } catch {

@@ -39,7 +39,7 @@ struct RequestUpgrade: Operation {
       action: "Request \(target)", word: target.tag
     ) {}
     let outcome = try UpgradeRequests.request(
-      machine, upstream: Upstream(config: machine.config, runner: machine.runner()), version: target,
+      machine, upstream: machine.upstream(), version: target,
       reason: reason,
       allowPrerelease: allowPrerelease, forceCheck: forceCheck, caller: caller)
     return RequestOutput(outcome: outcome)

@@ -25,7 +25,6 @@ public enum Adoption {
         .badInput, "\(path) is inside the a0 home \(home)", why: "a0 adopts installs it does not manage",
         next: "Adopt the directory you cloned the app into")
     }
-    let git = Git.environment
     let runner = ProcessRunner(environment: tools)
     guard FileIO.isDirectory(path + "/.git") else {
       throw A0Error(
@@ -37,11 +36,7 @@ public enum Adoption {
         next:
           "Create it there (python -m venv .venv and install the requirements), or install with a0 instead")
     }
-    let changes = try runner.run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + ["-C", path, "status", "--porcelain", "-z", "--untracked-files=no"],
-        environment: git,
-        timeoutSeconds: 60))
+    let changes = try runner.run(Git.trackedChanges(in: path, timeoutSeconds: 60))
     guard changes.succeeded else {
       throw A0Error(.badInput, "git cannot read \(path)", why: changes.tail(lines: 3))
     }
@@ -59,20 +54,13 @@ public enum Adoption {
       )
     }
     try refuseStrandedData(path: path, runner: runner, linkedPaths: linkedPaths)
-    let tag = try runner.run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + ["-C", path, "describe", "--tags", "--exact-match", "HEAD"],
-        environment: git,
-        timeoutSeconds: 60))
+    let tag = try runner.run(Git.exactTag(in: path, timeoutSeconds: 60))
     guard tag.succeeded, let version = Version(tag: tag.stdoutText.trimmingWhitespace) else {
       throw A0Error(
         .badInput, "\(path) is not checked out at a release tag",
         next: "Check out the release it runs (`git -C \(path) checkout vX.Y`) and adopt again")
     }
-    let head = try runner.run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + ["-C", path, "rev-parse", "HEAD"], environment: git, timeoutSeconds: 60)
-    )
+    let head = try runner.run(Git.headCommit(in: path, timeoutSeconds: 60))
     return (version, head.stdoutText.trimmingWhitespace)
   }
 
@@ -80,12 +68,7 @@ public enum Adoption {
   /// data. Those outside `[data] linked_paths` would stay in the adopted
   /// release, and be gone from the next one: refused, naming them.
   static func refuseStrandedData(path: String, runner: ProcessRunner, linkedPaths: [String]) throws(A0Error) {
-    let listed = try runner.run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + [
-          "-C", path, "status", "--porcelain", "-z", "--ignored", "--untracked-files=normal",
-        ],
-        environment: Git.environment, timeoutSeconds: 60))
+    let listed = try runner.run(Git.untrackedAndIgnored(in: path, timeoutSeconds: 60))
     guard listed.succeeded else {
       throw A0Error(.badInput, "git cannot read \(path)", why: listed.tail(lines: 3))
     }

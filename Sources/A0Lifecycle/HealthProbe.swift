@@ -19,7 +19,7 @@ public struct HealthProbe {
 
   let http: any HTTPFetching
 
-  public init(http: any HTTPFetching = HTTPClient()) { self.http = http }
+  public init(http: any HTTPFetching) { self.http = http }
 
   /// `stillRunning` lets the caller stop early when the server it started
   /// has died: waiting for a dead process helps nobody. It is asked after

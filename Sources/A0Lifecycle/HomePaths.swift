@@ -24,6 +24,7 @@ public struct HomePaths: Sendable, Equatable {
   public var lastHealthCheck: String { billy + "/last_health_check.json" }
   /// The installers' caches (`cache/uv`).
   public var cache: String { billy + "/cache" }
+  public var uvCache: String { cache + "/uv" }
   /// Validation's scratch copies of releases.
   public var scratch: String { billy + "/tmp" }
   /// `HOME` of every child a0 starts, so nothing in the caller's home

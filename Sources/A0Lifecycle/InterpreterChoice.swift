@@ -13,9 +13,7 @@ public enum InterpreterChoice {
   public static func pick(tools: ChildEnvironment) -> (interpreter: String, note: String?) {
     let runner = ProcessRunner(environment: tools)
     for name in candidates where tools.find(name) != nil {
-      let probe = CommandLineSpec(
-        [name, "-I", "-S", "-c", "import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)"],
-        timeoutSeconds: 20)
+      let probe = Python.isAtLeast(name, major: 3, minor: 12)
       if let result = try? runner.run(probe), result.succeeded { return (name, nil) }
     }
     return (

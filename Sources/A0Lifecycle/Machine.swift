@@ -12,7 +12,8 @@ public final class Machine {
   public let config: Config
   public let journal: Journal
   public let store: StateStore
-  public let clock: any Clock
+  public let world: World
+  public var clock: any Clock { world.clock }
   /// What every child process of this home is given: the home's tool
   /// search path, its own HOME, the caller's network settings only.
   public let children: ChildEnvironment
@@ -27,12 +28,12 @@ public final class Machine {
   /// itself); journaled with each of the agent's events.
   public var frontEnd: [String: JSONValue]?
 
-  init(paths: HomePaths, config: Config, clock: any Clock, state: StateRecord, lock: HomeLock?) {
+  init(paths: HomePaths, config: Config, world: World, state: StateRecord, lock: HomeLock?) {
     self.paths = paths
     self.config = config
     self.journal = Journal(path: paths.journal)
     self.store = StateStore(path: paths.state)
-    self.clock = clock
+    self.world = world
     self.children = ChildEnvironment.forHome(
       searchPath: config.tools.path ?? ChildEnvironment.safeSearchPath, home: paths.childHome)
     self.state = state
@@ -41,22 +42,31 @@ public final class Machine {
 
   /// A runner for this home's children.
   public func runner(killGroupOnExit: Bool = true, onStart: (@Sendable (Int32?) -> Void)? = nil)
-    -> ProcessRunner
+    -> any CommandRunning
   {
-    ProcessRunner(environment: children, killGroupOnExit: killGroupOnExit, onStart: onStart)
+    world.commands(ProcessRunner(environment: children, killGroupOnExit: killGroupOnExit, onStart: onStart))
+  }
+
+  /// An HTTP client whose requests run as this home's children.
+  public func http() -> any HTTPFetching { world.http(runner()) }
+
+  /// The configured upstream, reached through this home's runner and HTTP client.
+  public func upstream() -> Upstream {
+    let runner = runner()
+    return Upstream(config: config, runner: runner, http: world.http(runner))
   }
 
   /// Opens a home for a mutating command: config (65), then the lock (4),
   /// then recovery (DESIGN.md §5 order).
   public static func openForMutation(
-    paths: HomePaths, command: String, waitSeconds: Double, clock: any Clock = SystemClock()
+    paths: HomePaths, command: String, waitSeconds: Double, world: World = .system
   ) throws(A0Error) -> Machine {
     let config = try loadConfig(paths)
     let lock = try HomeLock.acquire(
-      path: paths.lock, command: command, waitSeconds: waitSeconds, clock: clock)
+      path: paths.lock, command: command, waitSeconds: waitSeconds, clock: world.clock)
     try FileIO.makeDirectory(paths.childHome, mode: 0o700)
     let machine = Machine(
-      paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: lock)
+      paths: paths, config: config, world: world, state: .initial(at: world.clock.now()), lock: lock)
     try machine.recover()
     return machine
   }
@@ -64,12 +74,12 @@ public final class Machine {
   /// Opens a home for a read-only command. It never waits for the lock; it
   /// takes it, without waiting, only when something needs repair, and
   /// otherwise reads the atomic files as they are.
-  public static func openForReading(paths: HomePaths, command: String, clock: any Clock = SystemClock())
+  public static func openForReading(paths: HomePaths, command: String, world: World = .system)
     throws(A0Error) -> Machine
   {
     let config = try loadConfig(paths)
     let machine = Machine(
-      paths: paths, config: config, clock: clock, state: .initial(at: clock.now()), lock: nil)
+      paths: paths, config: config, world: world, state: .initial(at: world.clock.now()), lock: nil)
     let finding = try machine.inspect()
     if case .consistent(let record) = finding, !machine.mayNeedOperationRecovery(record) {
       machine.state = record

@@ -43,7 +43,7 @@ public final class Promoter {
   let machine: Machine
   let progress: (String) -> Void
   /// Service commands may leave a daemon behind them on purpose.
-  let restartRunner: ProcessRunner
+  let restartRunner: any CommandRunning
 
   public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
     self.machine = machine
@@ -176,7 +176,7 @@ public final class Promoter {
       return try rollBack(context, caller: caller, reason: "promotion failed: \(error.message)")
     }
     progress("waiting for \(config.service.healthURL) to be stably healthy")
-    let outcome = HealthProbe().waitUntilHealthy(
+    let outcome = HealthProbe(http: machine.http()).waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
       stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(context.version),
@@ -373,7 +373,7 @@ public final class Promoter {
     guard let previous = context.previous else { return }
     try restart(version: previous.version)
     try FaultPoint.reach("rollback.after-restart")
-    let outcome = HealthProbe().waitUntilHealthy(
+    let outcome = HealthProbe(http: machine.http()).waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
       stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(previous.version),

@@ -47,7 +47,7 @@ public struct StagingResult: Sendable {
 /// deletes the build and ends in FAILED.
 public final class Stager {
   let machine: Machine
-  let runner: ProcessRunner
+  let runner: any CommandRunning
   let progress: (String) -> Void
   /// The lock file names the running children's process groups, so
   /// recovery after a crash can stop what this process started.
@@ -263,7 +263,8 @@ public final class Stager {
 
       try enter("check")
       try checkTree(app)
-      if let apiCommit = try Upstream(config: config, runner: runner).apiCommit(for: plan.version),
+      if let apiCommit = try Upstream(config: config, runner: runner, http: machine.world.http(runner))
+        .apiCommit(for: plan.version),
         apiCommit != plan.commitSHA
       {
         throw A0Error(

@@ -69,8 +69,8 @@ extension Stager {
                       print("%s: %s" % (path, error), file=sys.stderr)
       print(errors, "files did not compile")
       """
-    let spec = CommandLineSpec(
-      [interpreter, "-I", "-S", "-c", script, app], workingDirectory: app,
+    let spec = Python.program(
+      interpreter, script, arguments: [app], withoutSite: true, workingDirectory: app,
       timeoutSeconds: Double(config.validation.checkTimeoutSeconds))
     guard
       let process = try? BackgroundProcess(spec, in: machine.children, logPath: buildPath + "/precompile.log")

@@ -69,8 +69,8 @@ extension Stager {
   /// What the dependencies step needs to know before it installs or copies.
   struct PreparedDependencies {
     var installer: Config.Installer
-    /// uv's path, when it is the installer.
-    var uv: String?
+    /// uv, when it is the installer and installed.
+    var uv: UV?
     var interpreter: String
     var venv: String
     var requirements: [String]
@@ -126,7 +126,8 @@ extension Stager {
     let requirementFiles = try reviewRequirements(requirements + overrides, app: app, log: log)
     indexArguments += Self.sourcePolicyArguments(config.python)
     var prepared = PreparedDependencies(
-      installer: installer, uv: installer == .uv ? machine.children.find("uv") : nil,
+      installer: installer,
+      uv: installer == .uv ? UV.find(in: machine.children, cacheDirectory: paths.uvCache) : nil,
       interpreter: interpreter, venv: venv,
       requirements: requirements, overrides: overrides,
       installArguments: indexArguments + config.python.installArgs, app: app,
@@ -144,10 +145,10 @@ extension Stager {
   /// decide before anything is resolved; with an index, what the
   /// requirements resolve to today decides, so they are resolved first.
   func keyDependencies(
-    _ prepared: inout PreparedDependencies, uv: String, requirementFiles: [TreeDigest.Entry], log: BuildLog?
+    _ prepared: inout PreparedDependencies, uv: UV, requirementFiles: [TreeDigest.Entry], log: BuildLog?
   ) throws(A0Error) {
     if let inputs = VirtualenvReuse.inputs(
-      python: config.python, installer: .uv, installerPath: uv, interpreterPath: prepared.interpreter,
+      python: config.python, installer: .uv, installerPath: uv.path, interpreterPath: prepared.interpreter,
       installArguments: prepared.installArguments + prepared.overrides.flatMap { ["--overrides", $0] },
       requirementFiles: requirementFiles)
     {
@@ -157,7 +158,7 @@ extension Stager {
     let resolved = try resolve(prepared, uv: uv, log: log)
     prepared.resolved = resolved
     prepared.key = VirtualenvReuse.inputs(
-      resolvedRequirements: resolved.bytes, installer: .uv, installerPath: uv,
+      resolvedRequirements: resolved.bytes, installer: .uv, installerPath: uv.path,
       interpreterPath: prepared.interpreter, installArguments: prepared.installArguments
     ).map { Digest.sha256Hex($0.canonicalBytes) }
   }
@@ -192,31 +193,25 @@ extension Stager {
     }
   }
 
-  /// What uv reads from its environment: a0's own cache, no progress bars.
-  func uvEnvironment(venv: String) -> [String: String] {
-    ["UV_CACHE_DIR": paths.cache + "/uv", "UV_NO_PROGRESS": "1", "VIRTUAL_ENV": venv]
-  }
-
   /// Resolves every requirements file in one resolution, the overrides
   /// winning — as Agent Zero's own recipe gets in two passes — into a file
   /// beside the release that pins every package with the hashes of its
   /// files. The install then syncs exactly that set and checks every hash,
   /// so what was resolved (and keyed) is what is installed, and an index
   /// that serves other bytes under a known version changes the key.
-  func resolve(_ prepared: PreparedDependencies, uv: String, log: BuildLog?) throws(A0Error)
+  func resolve(_ prepared: PreparedDependencies, uv: UV, log: BuildLog?) throws(A0Error)
     -> ResolvedRequirements
   {
     let resolved = FileIO.parent(of: prepared.app) + "/resolved-requirements.txt"
-    let files = (prepared.requirements + prepared.overrides).map { prepared.app + "/" + $0 }
-    let overrides = prepared.overrides.flatMap { ["--overrides", prepared.app + "/" + $0] }
     _ = try runInstall(
-      CommandLineSpec(
-        [
-          uv, "pip", "compile", "--no-config", "--quiet", "--python", prepared.interpreter, "--no-header",
-          "--no-annotate", "--generate-hashes", "--output-file", resolved,
-        ] + prepared.installArguments + overrides + ["--"] + files,
-        environment: uvEnvironment(venv: prepared.venv), workingDirectory: prepared.app,
-        timeoutSeconds: prepared.timeout), log: log,
+      uv.compile(
+        interpreter: prepared.interpreter,
+        requirementFiles: (prepared.requirements + prepared.overrides).map { prepared.app + "/" + $0 },
+        overrides: prepared.overrides.map { prepared.app + "/" + $0 },
+        sourceArguments: prepared.installArguments,
+        output: resolved, venv: prepared.venv, workingDirectory: prepared.app,
+        timeoutSeconds: prepared.timeout),
+      log: log,
       what: "uv pip compile " + (prepared.requirements + prepared.overrides).joined(separator: " "))
     guard let bytes = try FileIO.read(resolved) else {
       throw A0Error(.operationFailed, "uv pip compile wrote no \(resolved)", next: "Read the build log")
@@ -237,17 +232,10 @@ extension Stager {
     switch prepared.installer {
     case .uv:
       guard let uv = prepared.uv else { throw A0Error(.operationFailed, "uv is not installed") }
-      // No configuration file from the release or the user chooses sources
-      // or options: a0's arguments are the whole install.
-      let environment = uvEnvironment(venv: venv)
       _ = try run(
-        CommandLineSpec(
-          [
-            uv, "venv", "--quiet", "--no-config", "--relocatable", "--python", prepared.interpreter, "--",
-            venv,
-          ],
-          environment: environment, workingDirectory: app, timeoutSeconds: timeout), log: log, what: "uv venv"
-      )
+        uv.createVenv(
+          interpreter: prepared.interpreter, at: venv, workingDirectory: app, timeoutSeconds: timeout),
+        log: log, what: "uv venv")
       if !(prepared.requirements + prepared.overrides).isEmpty {
         let resolved: ResolvedRequirements
         if let known = prepared.resolved {
@@ -255,47 +243,38 @@ extension Stager {
         } else {
           resolved = try resolve(prepared, uv: uv, log: log)
         }
-        // Exactly the resolved set. The venv's bytecode is written now, on
-        // all cores, as pip does by default: the import check and
-        // production's first start load it instead of compiling it.
+        // Exactly the resolved set. The venv's bytecode is written now: the
+        // import check and production's first start load it instead of compiling it.
         _ = try runInstall(
-          CommandLineSpec(
-            [
-              uv, "pip", "sync", "--no-config", "--python", venvPython, "--link-mode", "copy",
-              "--compile-bytecode", "--require-hashes",
-            ] + prepared.installArguments + ["--", resolved.path], environment: environment,
+          uv.sync(
+            python: venvPython, resolved: resolved.path, sourceArguments: prepared.installArguments,
+            venv: venv,
             workingDirectory: app, timeoutSeconds: timeout), log: log,
           what: "uv pip sync the resolved requirements")
       }
     case .pip, .auto:
       _ = try run(
-        CommandLineSpec(
-          [prepared.interpreter, "-m", "venv", "--", venv], workingDirectory: app, timeoutSeconds: timeout),
+        Python.createVenv(
+          interpreter: prepared.interpreter, at: venv, withPip: true, workingDirectory: app,
+          timeoutSeconds: timeout),
         log: log, what: "python -m venv")
       // pip has no overrides: they are a second pass, as in Agent Zero's recipe.
       for pass in [prepared.requirements, prepared.overrides] where !pass.isEmpty {
         _ = try runInstall(
-          CommandLineSpec(
-            [
-              venvPython, "-m", "pip", "install", "--isolated", "--disable-pip-version-check", "--no-input",
-              "--no-cache-dir",
-            ]
-              + prepared.installArguments + pass.flatMap { ["-r", app + "/" + $0] },
-            environment: PipIsolation.environment, workingDirectory: app,
-            timeoutSeconds: timeout), log: log,
+          Pip.install(
+            python: venvPython, requirementFiles: pass.map { app + "/" + $0 },
+            sourceArguments: prepared.installArguments, workingDirectory: app, timeoutSeconds: timeout),
+          log: log,
           what: "pip install " + pass.map { "-r \($0)" }.joined(separator: " "))
       }
     case .none:
       _ = try run(
-        CommandLineSpec(
-          [prepared.interpreter, "-m", "venv", "--without-pip", "--", venv], workingDirectory: app,
+        Python.createVenv(
+          interpreter: prepared.interpreter, at: venv, withPip: false, workingDirectory: app,
           timeoutSeconds: timeout),
         log: log, what: "python -m venv")
     }
-    let version = try run(
-      CommandLineSpec(
-        [venvPython, "-I", "-S", "-c", "import sys; print(sys.version.split()[0])"], timeoutSeconds: 60),
-      log: log, what: "python --version")
+    let version = try run(Python.version(venvPython), log: log, what: "python --version")
     return InstalledDependencies(
       python: "\(config.python.interpreter) \(version.stdoutText.trimmingWhitespace)", key: prepared.key)
   }

@@ -12,16 +12,9 @@ extension Stager {
     let timeout = Double(config.upstream.timeoutSeconds)
     let started = monotonicMilliseconds()
     _ = try run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + [
-          "clone", "--quiet", "--depth", "1", "--branch", plan.version, "--single-branch", "--template=",
-          "-c", "advice.detachedHead=false", "--", plan.url, app,
-        ], environment: Git.environment, timeoutSeconds: timeout), log: log, what: "git clone")
-    let head = try run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + ["-C", app, "rev-parse", "--verify", "HEAD^{commit}"],
-        environment: Git.environment,
-        timeoutSeconds: timeout), log: log, what: "git rev-parse")
+      Git.clone(url: plan.url, tag: plan.version, into: app, timeoutSeconds: timeout), log: log,
+      what: "git clone")
+    let head = try run(Git.headCommit(in: app, timeoutSeconds: timeout), log: log, what: "git rev-parse")
     let sha = head.stdoutText.trimmingWhitespace
     guard sha == plan.commitSHA else {
       throw A0Error(
@@ -33,15 +26,9 @@ extension Stager {
     // the commit, and `checkout` would re-read every file to find that out.
     let branch = "refs/heads/release/" + plan.version
     _ = try run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + ["-C", app, "update-ref", "--no-deref", branch, sha],
-        environment: Git.environment,
-        timeoutSeconds: timeout), log: log, what: "git update-ref")
+      Git.setBranch(branch, to: sha, in: app, timeoutSeconds: timeout), log: log, what: "git update-ref")
     _ = try run(
-      CommandLineSpec(
-        ["git"] + Git.safetyOptions + ["-C", app, "symbolic-ref", "HEAD", branch],
-        environment: Git.environment,
-        timeoutSeconds: timeout), log: log, what: "git symbolic-ref")
+      Git.pointHead(at: branch, in: app, timeoutSeconds: timeout), log: log, what: "git symbolic-ref")
     try machine.record(
       eventType: "clone_completed", actor: "system",
       details: [

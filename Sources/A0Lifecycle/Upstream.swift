@@ -14,10 +14,10 @@ public struct Upstream {
   public let git: Git
   public let http: any HTTPFetching
 
-  public init(config: Config, runner: any CommandRunning, http: (any HTTPFetching)? = nil) {
+  public init(config: Config, runner: any CommandRunning, http: any HTTPFetching) {
     self.config = config
     self.git = Git(runner: runner, timeoutSeconds: Double(config.upstream.timeoutSeconds))
-    self.http = http ?? HTTPClient(runner: runner)
+    self.http = http
   }
 
   /// Every tag that is a version, newest first; other tags are counted.

@@ -63,7 +63,7 @@ public final class Validator {
   static let runningCode: Set = ["imports", "dependencies", "health", "custom"]
 
   let machine: Machine
-  let runner: ProcessRunner
+  let runner: any CommandRunning
   let progress: (String) -> Void
   /// The lock file names the running checks' process groups (the scratch
   /// server too), so recovery after a0 is killed stops what it started.
@@ -254,10 +254,9 @@ public final class Validator {
       """
     return try runCheck(
       "imports",
-      CommandLineSpec(
-        [python(artifact), "-I", "-c", script, artifact.appPath] + config.validation.importModules,
-        environment: ["A0_VALIDATION": "1"],
-        workingDirectory: artifact.appPath,
+      Python.program(
+        python(artifact), script, arguments: [artifact.appPath] + config.validation.importModules,
+        environment: ["A0_VALIDATION": "1"], workingDirectory: artifact.appPath,
         timeoutSeconds: Double(config.validation.importTimeoutSeconds)))
   }
 
@@ -267,22 +266,19 @@ public final class Validator {
         name: "dependencies", status: .skip, durationMilliseconds: 0, outputTail: "", error: nil)
     }
     let hasPip = FileIO.exists(artifact.appPath + "/.venv/bin/pip")
-    let arguments: [String]
+    let timeout = Double(config.validation.checkTimeoutSeconds)
+    let spec: CommandLineSpec
     if hasPip {
-      arguments = [python(artifact), "-I", "-m", "pip", "check", "--isolated", "--disable-pip-version-check"]
-    } else if let uv = machine.children.find("uv") {
-      arguments = [uv, "pip", "check", "--no-config", "--python", python(artifact)]
+      spec = Pip.check(python: python(artifact), workingDirectory: artifact.appPath, timeoutSeconds: timeout)
+    } else if let uv = UV.find(in: machine.children, cacheDirectory: paths.uvCache) {
+      spec = uv.check(
+        python: python(artifact), workingDirectory: artifact.appPath, timeoutSeconds: timeout)
     } else {
       return CheckResult(
         name: "dependencies", status: .skip, durationMilliseconds: 0, outputTail: "",
         error: "neither pip nor uv")
     }
-    var result = try runCheck(
-      "dependencies",
-      CommandLineSpec(
-        arguments,
-        environment: PipIsolation.environment.merging(["UV_CACHE_DIR": paths.cache + "/uv"]) { $1 },
-        workingDirectory: artifact.appPath, timeoutSeconds: Double(config.validation.checkTimeoutSeconds)))
+    var result = try runCheck("dependencies", spec)
     if result.status == .fail && config.validation.pipCheck == .warn {
       result.status = .warn
     }
@@ -342,8 +338,8 @@ public final class Validator {
       """
     return try runCheck(
       "config",
-      CommandLineSpec(
-        [python(artifact), "-I", "-c", script] + copies, workingDirectory: scratch,
+      Python.program(
+        python(artifact), script, arguments: copies, workingDirectory: scratch,
         timeoutSeconds: Double(config.validation.checkTimeoutSeconds)))
   }
 
@@ -383,7 +379,7 @@ public final class Validator {
       children.removeBackground(server.pid)
     }
     let url = "http://127.0.0.1:\(port)\(config.service.healthPath)"
-    let outcome = HealthProbe().waitUntilHealthy(
+    let outcome = HealthProbe(http: machine.http()).waitUntilHealthy(
       url: url, timeoutSeconds: Double(config.service.healthTimeoutSeconds), intervalSeconds: 0.25,
       stableSeconds: 0, expecting: machine.healthVersion(artifact.version),
       stillRunning: { !server.hasExited })

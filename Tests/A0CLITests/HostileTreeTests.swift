@@ -119,12 +119,12 @@ struct HostileTreeTests {
       """, arguments: [String(port)])
     defer { kill(server.pid, SIGKILL) }
     usleep(300_000)
-    let outcome = HealthProbe().waitUntilHealthy(
+    let outcome = HealthProbe(http: HTTPClient()).waitUntilHealthy(
       url: "http://127.0.0.1:\(port)/health", timeoutSeconds: 2, intervalSeconds: 0.2, stableSeconds: 0)
     #expect(!outcome.healthy)
     let silent = try SilentListener()
     let started = Date()
-    let slow = HealthProbe().waitUntilHealthy(
+    let slow = HealthProbe(http: HTTPClient()).waitUntilHealthy(
       url: "http://127.0.0.1:\(silent.port)/health", timeoutSeconds: 2, intervalSeconds: 0.2, stableSeconds: 0
     )
     #expect(!slow.healthy)

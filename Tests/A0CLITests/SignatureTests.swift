@@ -205,10 +205,11 @@ struct ApprovalLifetimeTests {
     let upstream = try UpstreamFixture(in: scratch.path, tags: ["v1.0"])
     let paths = try TestHome.initialise(in: scratch.path, upstream: upstream.bare)
     let clock = ManualClock()
-    let machine = try Machine.openForMutation(paths: paths, command: "test", waitSeconds: 0, clock: clock)
+    let machine = try Machine.openForMutation(
+      paths: paths, command: "test", waitSeconds: 0, world: World(clock: clock))
     let agent = Caller.agent(name: "agent-zero", level: .observer)
     let requested = try UpgradeRequests.request(
-      machine, upstream: Upstream(config: machine.config, runner: machine.runner()),
+      machine, upstream: machine.upstream(),
       version: Version(tag: "v1.0")!, reason: "",
       allowPrerelease: false, forceCheck: false, caller: agent)
     _ = try UpgradeRequests.decide(

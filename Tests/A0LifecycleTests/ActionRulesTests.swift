@@ -14,7 +14,7 @@ struct ActionRulesTests {
     let paths = try TestHome.create(in: scratch.path)
     try TestHome.put(paths, state: state)
     let machine = try Machine.openForMutation(
-      paths: paths, command: "a0 test", waitSeconds: 0, clock: ManualClock())
+      paths: paths, command: "a0 test", waitSeconds: 0, world: World(clock: ManualClock()))
     // Opening recovers an interrupted STAGING, PROMOTING or ROLLING_BACK first.
     let current = machine.state.currentState
     let staging: ReasonCode = current == .failed ? .retryRequested : .approvalGranted

@@ -6,7 +6,8 @@ import Foundation
 import Testing
 
 private func open(_ paths: HomePaths) throws -> Machine {
-  try Machine.openForMutation(paths: paths, command: "a0 test", waitSeconds: 0, clock: ManualClock())
+  try Machine.openForMutation(
+    paths: paths, command: "a0 test", waitSeconds: 0, world: World(clock: ManualClock()))
 }
 
 private let human = Caller.human(identity: "alice")
