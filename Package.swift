@@ -60,7 +60,7 @@ let package = Package(
     .testTarget(name: "A0LifecycleTests", dependencies: ["A0Core", "A0System", "A0Lifecycle", "A0TestSupport"]),
     .testTarget(
       name: "A0CLITests",
-      dependencies: ["A0Core", "A0System", "A0Lifecycle", "A0TestSupport", "A0TestRandom"]
+      dependencies: ["A0CLI", "A0Core", "A0System", "A0Lifecycle", "A0TestSupport", "A0TestRandom"]
     ),
   ]
 )
