@@ -52,9 +52,7 @@ struct Deny: Operation {
   var reason: String
 
   func validate() throws {
-    guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-      throw ValidationError("--reason must say why the request is denied")
-    }
+    try requireReason(reason, saying: "the request is denied")
   }
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
@@ -70,12 +68,12 @@ enum Decide {
   )
     throws -> any CommandOutput
   {
-    let command = approve ? "approve" : "deny"
+    let rule: Action = approve ? .approve : .deny
     if !ApprovalRecord.isValidRequestID(reference) { _ = try parseVersion(reference) }
-    let machine = try context.openForMutation(command)
+    let machine = try context.openForMutation(rule.rawValue)
     let record = try UpgradeRequests.find(machine, reference: reference)
-    let caller = try AuthorityGate.requireHuman(
-      machine, context, command: command, arguments: [reference, "--reason", reason],
+    let caller = try AuthorityGate.require(
+      rule, machine, context, arguments: [reference, "--reason", reason],
       action: record.map {
         "\(approve ? "Approve" : "Deny") \($0.kind.rawValue) to \($0.version) at \($0.commitSHA) (requested by \($0.requester))."
       } ?? "\(approve ? "Approve" : "Deny") \(reference).",

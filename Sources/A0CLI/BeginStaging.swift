@@ -35,7 +35,7 @@ struct BeginStaging: Operation {
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let target = try parseVersion(try singleValue(version, name: "version"))
     Interrupts.install()
-    let machine = try context.openForMutation("begin-staging")
+    let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .beginStaging, machine, context,
       arguments: [target.tag] + (rebuild ? ["--rebuild"] : []), action: "Stage \(target).", word: target.tag

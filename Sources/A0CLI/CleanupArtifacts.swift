@@ -27,7 +27,7 @@ struct CleanupArtifacts: Operation {
   }
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForMutation("cleanup-artifacts")
+    let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .cleanupArtifacts, machine, context,
       arguments: (keep.map { ["--keep", String($0)] } ?? []) + (dryRun ? ["--dry-run"] : []),

@@ -19,10 +19,10 @@ struct ClearFailure: Operation {
   var reason: String = ""
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForMutation("clear-failure")
+    let machine = try context.openForMutation(Self.operationName)
     let failure = machine.state.lastFailure?.error ?? "the failure"
-    let caller = try AuthorityGate.requireHuman(
-      machine, context, command: "clear-failure", arguments: ["--reason", reason],
+    let caller = try AuthorityGate.require(
+      .clearFailure, machine, context, arguments: ["--reason", reason],
       action: "Clear: \(failure)", word: "clear-failure"
     ) { () throws(A0Error) in
       try machine.checkTransition(to: .idle, reason: .humanClearedFailure, for: .clearFailure)

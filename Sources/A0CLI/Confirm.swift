@@ -19,10 +19,10 @@ struct Confirm: Operation {
   var reason: String = ""
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForMutation("confirm")
+    let machine = try context.openForMutation(Self.operationName)
     let version = ProductionInfo.read(machine.paths)?.version
-    let caller = try AuthorityGate.requireHuman(
-      machine, context, command: "confirm", arguments: ["--reason", reason],
+    let caller = try AuthorityGate.require(
+      .confirm, machine, context, arguments: ["--reason", reason],
       action: "Confirm \(version ?? "the completed operation") as known-good.", word: version ?? "confirm"
     ) { () throws(A0Error) in
       try machine.checkTransition(to: .idle, reason: .confirmationReceived, for: .confirm)

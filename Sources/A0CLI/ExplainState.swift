@@ -15,7 +15,7 @@ struct ExplainState: Operation {
   @OptionGroup var global: GlobalOptions
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading("explain-state")
+    let machine = try context.openForReading(Self.operationName)
     return ExplainOutput(state: machine.state)
   }
 }

@@ -29,15 +29,13 @@ struct Grant: Operation {
 
   func validate() throws {
     guard level == "executor" else { throw ValidationError("the only level to grant is executor") }
-    guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-      throw ValidationError("--reason must say why executor is granted")
-    }
+    try requireReason(reason, saying: "executor is granted")
   }
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForMutation("grant")
-    let caller = try AuthorityGate.requireHuman(
-      machine, context, command: "grant",
+    let machine = try context.openForMutation(Self.operationName)
+    let caller = try AuthorityGate.require(
+      .grant, machine, context,
       arguments: ["executor", "--reason", reason] + (bootstrap ? ["--bootstrap"] : []),
       action: "Grant executor authority to agent \(machine.config.agent.name).", word: "grant"
     ) {}
@@ -61,15 +59,13 @@ struct Revoke: Operation {
   var reason: String
 
   func validate() throws {
-    guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-      throw ValidationError("--reason must say why executor is revoked")
-    }
+    try requireReason(reason, saying: "executor is revoked")
   }
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForMutation("revoke")
-    let caller = try AuthorityGate.requireHuman(
-      machine, context, command: "revoke", arguments: ["--reason", reason],
+    let machine = try context.openForMutation(Self.operationName)
+    let caller = try AuthorityGate.require(
+      .revoke, machine, context, arguments: ["--reason", reason],
       action: "Revoke executor authority of agent \(machine.config.agent.name).", word: "revoke"
     ) {}
     return AuthorityOutput(

@@ -22,7 +22,7 @@ struct History: Operation {
   }
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading("history")
+    let machine = try context.openForReading(Self.operationName)
     return HistoryOutput(events: try machine.journal.lastEvents(limit: limit))
   }
 }

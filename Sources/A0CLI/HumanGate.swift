@@ -3,40 +3,20 @@ import A0Lifecycle
 
 /// The authority step of a command, in the order of DESIGN.md §5.
 enum AuthorityGate {
-  /// Resolves the caller and checks it is a human. When a human can be
-  /// prompted, the state is checked first, so nobody types a confirmation
-  /// for a command that cannot run; the error order stays that of the table
-  /// for everyone else.
+  /// Resolves the caller of `rule` and checks it holds the authority
+  /// `ActionRules` gives the action: the agent's own when that suffices,
+  /// otherwise a human's proof. When a human can be prompted, the state is
+  /// checked first, so nobody types a confirmation for a command that
+  /// cannot run; the error order stays that of the table for everyone else.
   ///
   /// `payload` is what a signature must cover; by default the command
-  /// payload over this command, its arguments and the last change of state.
-  static func requireHuman(
-    _ machine: Machine, _ context: CommandContext, command: String, arguments: [String], action: String,
-    word: String, payload: String? = nil, stateCheck: () throws(A0Error) -> Void
-  ) throws -> Caller {
-    try require(
-      .human, machine, context, command: command, arguments: arguments, action: action, word: word,
-      payload: payload, stateCheck: stateCheck)
-  }
-
-  /// The authority step of an action in `ActionRules`: the authority it
-  /// needs and the name a signature covers come from the table.
+  /// payload over the action's name, its arguments and the last change of state.
   static func require(
     _ rule: Action, _ machine: Machine, _ context: CommandContext, arguments: [String], action: String,
-    word: String, stateCheck: () throws(A0Error) -> Void
+    word: String, payload: String? = nil, stateCheck: () throws(A0Error) -> Void
   ) throws -> Caller {
-    try require(
-      ActionRules.rule(rule).authority, machine, context, command: rule.rawValue, arguments: arguments,
-      action: action, word: word, stateCheck: stateCheck)
-  }
-
-  /// The same for commands an executor agent may run: a human proves it
-  /// only when the agent's authority is not enough.
-  static func require(
-    _ required: RequiredAuthority, _ machine: Machine, _ context: CommandContext, command: String,
-    arguments: [String], action: String, word: String, payload: String? = nil,
-    stateCheck: () throws(A0Error) -> Void
-  ) throws -> Caller {
+    let required = ActionRules.rule(rule).authority
+    let command = rule.rawValue
     let proof = context.proof(machine)
     try proof.checkOfferFitsMode()
     let signed =

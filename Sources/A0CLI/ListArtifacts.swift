@@ -17,7 +17,7 @@ struct ListArtifacts: Operation {
   @OptionGroup var global: GlobalOptions
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading("list-artifacts")
+    let machine = try context.openForReading(Self.operationName)
     let (artifacts, problems) = try Artifacts.list(machine.paths)
     return ArtifactsOutput(
       artifacts: artifacts, roles: ReleaseRoles.read(machine.paths), problems: problems)

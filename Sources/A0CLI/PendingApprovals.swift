@@ -16,7 +16,7 @@ struct PendingApprovals: Operation {
   @OptionGroup var global: GlobalOptions
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading("pending-approvals")
+    let machine = try context.openForReading(Self.operationName)
     let (records, unreadable) = try ApprovalStore(paths: machine.paths).all()
     return PendingOutput(
       records: records.filter { $0.status == .pending }, now: machine.clock.now(),

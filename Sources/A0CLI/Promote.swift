@@ -23,7 +23,7 @@ struct Promote: Operation {
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     Interrupts.install()
-    let machine = try context.openForMutation("promote")
+    let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .promote, machine, context, arguments: [],
       action:

@@ -33,7 +33,7 @@ struct RequestUpgrade: Operation {
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let target = try parseVersion(try singleValue(version, name: "version"))
-    let machine = try context.openForMutation("request-upgrade")
+    let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .requestUpgrade, machine, context, arguments: [target.tag, "--reason", reason],
       action: "Request \(target)", word: target.tag

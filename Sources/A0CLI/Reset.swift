@@ -20,15 +20,13 @@ struct Reset: Operation {
   var reason: String
 
   func validate() throws {
-    guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-      throw ValidationError("--reason must say why the machine is reset")
-    }
+    try requireReason(reason, saying: "the machine is reset")
   }
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForMutation("reset")
-    let caller = try AuthorityGate.requireHuman(
-      machine, context, command: "reset", arguments: ["--reason", reason],
+    let machine = try context.openForMutation(Self.operationName)
+    let caller = try AuthorityGate.require(
+      .reset, machine, context, arguments: ["--reason", reason],
       action: "Reset from \(machine.state.currentState.rawValue) to IDLE.",
       word: "reset"
     ) { () throws(A0Error) in

@@ -17,7 +17,7 @@ struct StagingStatus: Operation {
   @OptionGroup var global: GlobalOptions
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading("staging-status")
+    let machine = try context.openForReading(Self.operationName)
     let builds = (try? FileIO.listDirectory(machine.paths.builds)) ?? []
     var chosen: String?
     if machine.state.currentState == .staging, let operation = machine.state.operationID {

@@ -19,7 +19,7 @@ struct Status: Operation {
   func perform(_ context: CommandContext) throws -> any CommandOutput { try Self.report(context) }
 
   static func report(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading("status")
+    let machine = try context.openForReading(Self.operationName)
     return StatusOutput(
       paths: machine.paths, state: machine.state, production: ProductionInfo.read(machine.paths),
       notes: machine.recoveryNotes)

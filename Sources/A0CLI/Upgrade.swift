@@ -26,7 +26,7 @@ struct Upgrade: Operation {
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let target = try parseVersion(try singleValue(version, name: "version"))
     Interrupts.install()
-    let machine = try context.openForMutation("upgrade")
+    let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .upgrade, machine, context,
       arguments: [target.tag] + (rebuild ? ["--rebuild"] : []),
@@ -67,7 +67,7 @@ struct Rollback: Operation {
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let explicit = try to.map(parseVersion)
     Interrupts.install()
-    let machine = try context.openForMutation("rollback")
+    let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .rollback, machine, context, arguments: to.map { ["--to", $0] } ?? [],
       action: "Roll back to \(to ?? "known-good").", word: to ?? "rollback"
@@ -96,7 +96,7 @@ struct Verify: Operation {
   @OptionGroup var global: GlobalOptions
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading("verify")
+    let machine = try context.openForReading(Self.operationName)
     // observed_state is recorded only when the lock is free at once;
     // verify never waits.
     if machine.takeLockIfFree(command: "a0 verify") { try machine.recoverIfNeeded() }

@@ -35,7 +35,7 @@ struct Validate: Operation {
         why: "checks: \(Validator.allChecks.joined(separator: ", "))")
     }
     Interrupts.install()
-    let machine = try context.openForMutation("validate")
+    let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .validate, machine, context, arguments: only.flatMap { ["--only", $0] },
       action: "Validate \(machine.state.activeOperation?.targetVersion ?? "the staged artifact").",

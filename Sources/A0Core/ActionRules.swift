@@ -3,6 +3,7 @@
 public enum Action: String, CaseIterable, Sendable {
   case requestUpgrade = "request-upgrade"
   case approve
+  case deny
   case beginStaging = "begin-staging"
   case upgrade
   case validate
@@ -50,6 +51,7 @@ public enum ActionRules {
     case .requestUpgrade:
       return ActionRule(action, authority: .observer, states: everyState, upgradeLock: true)
     case .approve: return ActionRule(action, authority: .human, states: everyState, upgradeLock: true)
+    case .deny: return ActionRule(action, authority: .human, states: everyState)
     case .beginStaging, .upgrade:
       return ActionRule(action, authority: .executor, states: [.idle, .failed], upgradeLock: true)
     case .validate, .promote:
