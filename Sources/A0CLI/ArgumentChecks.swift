@@ -30,7 +30,7 @@ func parseVersion(_ text: String) throws -> Version {
 
 /// A `--reason` that says something: it is journaled as the human's why.
 func requireReason(_ reason: String, saying what: String) throws {
-  guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+  guard !reason.trimmingWhitespace.isEmpty else {
     throw ValidationError("--reason must say why \(what)")
   }
 }

@@ -39,14 +39,3 @@ struct Reset: Operation {
       summary: "Reset by \(caller.actor): \(from.rawValue) → IDLE. Upgrades and rollbacks are unlocked.\n")
   }
 }
-
-extension String {
-  func trimmingCharacters(in _: WhitespaceSet) -> String {
-    var scalars = Substring(self)
-    while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-    while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-    return String(scalars)
-  }
-
-  enum WhitespaceSet { case whitespaces }
-}

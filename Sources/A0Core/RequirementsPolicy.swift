@@ -54,7 +54,7 @@ public enum RequirementsPolicy {
     // A comment starts at `#` at the line start or after whitespace.
     var text = raw
     if let hash = commentStart(raw) { text = String(raw[..<hash]) }
-    text = trimmed(text)
+    text = text.trimmingSpaces
     guard !text.isEmpty else { return }
     func refuse(_ reason: String) {
       review.violations.append(Violation(line: number, text: text, reason: reason))
@@ -95,10 +95,6 @@ public enum RequirementsPolicy {
     if name.isEmpty || !(name.first?.isLetter == true || name.first?.isNumber == true) {
       refuse("not a package name")
     }
-  }
-
-  private static func trimmed(_ text: String) -> String {
-    String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
   }
 
   private static func commentStart(_ line: String) -> String.Index? {

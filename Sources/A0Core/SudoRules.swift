@@ -117,12 +117,3 @@ public struct SudoRules: Equatable, Sendable {
     return found
   }
 }
-
-extension StringProtocol {
-  var trimmingSpaces: String {
-    var scalars = Substring(self)
-    while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-    while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars.removeLast() }
-    return String(scalars)
-  }
-}

@@ -124,15 +124,6 @@ public struct HumanProof {
   }
 }
 
-extension String {
-  var trimmingWhitespace: String {
-    var scalars = Substring(self)
-    while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-    while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-    return String(scalars)
-  }
-}
-
 extension Machine {
   /// The caller for this home's agent at its recorded level.
   public var agentCaller: Caller { .agent(name: config.agent.name, level: state.authorityLevel) }

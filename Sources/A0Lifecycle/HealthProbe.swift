@@ -98,7 +98,7 @@ public enum CommandTemplate {
   public static func expand(_ template: [String], values: [String: String]) -> [String] {
     template.map { argument in
       var result = argument
-      for (key, value) in values { result = result.replacingOccurrences(of: "{\(key)}", with: value) }
+      for (key, value) in values { result = result.replacingAll("{\(key)}", with: value) }
       return result
     }
   }

@@ -40,7 +40,7 @@ public struct Upstream {
   public static func repositoryPath(from url: String) -> (owner: String, repository: String)? {
     var path = url
     if let scheme = path.range(of: "://") { path = String(path[scheme.upperBound...]) }
-    path = path.replacingOccurrences(of: ":", with: "/")
+    path = path.replacingAll(":", with: "/")
     var parts = path.split(separator: "/").map(String.init)
     guard parts.count >= 2 else { return nil }
     var repository = parts.removeLast()
@@ -93,19 +93,5 @@ public struct Upstream {
         .upstreamUnreachable, "the GitHub API did not peel tag \(tag)", why: "HTTP \(tagObject.status)")
     }
     return commit
-  }
-}
-
-extension String {
-  func replacingOccurrences(of target: String, with replacement: String) -> String {
-    guard !target.isEmpty else { return self }
-    var result = ""
-    var rest = Substring(self)
-    while let range = rest.firstRange(of: target) {
-      result += rest[..<range.lowerBound]
-      result += replacement
-      rest = rest[range.upperBound...]
-    }
-    return result + rest
   }
 }

@@ -297,7 +297,7 @@ public final class Validator {
     for file in config.validation.configFiles {
       let source = paths.shared + "/" + file
       guard FileIO.exists(source) else { continue }
-      let copy = scratch + "/" + file.replacingOccurrences(of: "/", with: "__")
+      let copy = scratch + "/" + file.replacingAll("/", with: "__")
       try FileIO.copyFile(from: source, to: copy, mode: 0o600)
       copies.append(copy)
     }

@@ -157,7 +157,19 @@ private struct TableReader {
     }
     config.upstream.timeoutSeconds = try integer(
       upstream, "upstream", "timeout_seconds", default: 60, range: 1...3600)
+    try readProduction(into: &config)
+    try readPython(into: &config)
+    try readData(into: &config)
+    try readValidation(into: &config)
+    try readService(into: &config)
+    try readRetention(into: &config)
+    try readHumans(into: &config)
+    try readAgent(into: &config)
+    try readTools(into: &config)
+    return config
+  }
 
+  mutating func readProduction(into config: inout Config) throws(A0Error) {
     let production = try section("production", keys: ["link"])
     config.production.link = try string(production, "production", "link", default: "agent-zero")
     guard ConfigRules.isValidLinkName(config.production.link) else {
@@ -165,7 +177,9 @@ private struct TableReader {
         "production.link",
         "must be one plain file name (letters, digits, - _ .), not \"\(config.production.link)\"")
     }
+  }
 
+  mutating func readPython(into config: inout Config) throws(A0Error) {
     let python = try section(
       "python",
       keys: [
@@ -198,13 +212,17 @@ private struct TableReader {
     config.python.wheelhouse = try string(python, "python", "wheelhouse", default: "")
     config.python.installTimeoutSeconds = try integer(
       python, "python", "install_timeout_seconds", default: 1800, range: 1...86_400)
+  }
 
+  mutating func readData(into config: inout Config) throws(A0Error) {
     let data = try section("data", keys: ["linked_paths"])
     config.data.linkedPaths = try strings(data, "data", "linked_paths", default: config.data.linkedPaths)
     for linked in config.data.linkedPaths where !ConfigRules.isValidLinkedPath(linked) {
       throw bad("data.linked_paths", "must hold relative paths inside the release, not \"\(linked)\"")
     }
+  }
 
+  mutating func readValidation(into config: inout Config) throws(A0Error) {
     let validation = try section(
       "validation",
       keys: [
@@ -250,7 +268,9 @@ private struct TableReader {
       }
       config.validation.customChecks = commands
     }
+  }
 
+  mutating func readService(into config: inout Config) throws(A0Error) {
     let service = try section(
       "service",
       keys: [
@@ -287,23 +307,31 @@ private struct TableReader {
       service, "service", "health_interval_seconds", default: 2, range: 1...600)
     config.service.stableSeconds = try integer(
       service, "service", "stable_seconds", default: 10, range: 0...3600)
+  }
 
+  mutating func readRetention(into config: inout Config) throws(A0Error) {
     let retention = try section("retention", keys: ["keep"])
     config.retention.keep = try integer(retention, "retention", "keep", default: 3, range: 1...1000)
+  }
 
+  mutating func readHumans(into config: inout Config) throws(A0Error) {
     let humans = try section("humans", keys: ["proof", "allowed_signers", "approval_ttl_hours", "four_eyes"])
     config.humans.proof = try enumeration(humans, "humans", "proof", default: .tty)
     config.humans.allowedSigners = try string(humans, "humans", "allowed_signers", default: "allowed_signers")
     config.humans.approvalTTLHours = try integer(
       humans, "humans", "approval_ttl_hours", default: 24, range: 1...720)
     config.humans.fourEyes = try boolean(humans, "humans", "four_eyes", default: false)
+  }
 
+  mutating func readAgent(into config: inout Config) throws(A0Error) {
     let agent = try section("agent", keys: ["name"])
     config.agent.name = try string(agent, "agent", "name", default: "agent-zero")
     guard ConfigRules.isValidLinkName(config.agent.name) else {
       throw bad("agent.name", "must be a plain name (letters, digits, - _ .)")
     }
+  }
 
+  mutating func readTools(into config: inout Config) throws(A0Error) {
     let tools = try section("tools", keys: ["path"])
     if tools?["path"] != nil {
       let text = try string(tools, "tools", "path", default: nil)
@@ -312,7 +340,6 @@ private struct TableReader {
       }
       config.tools.path = directories
     }
-    return config
   }
 
   static func isModuleName(_ name: String) -> Bool {

@@ -252,9 +252,3 @@ struct OutputCollector {
   }
 
 }
-
-extension String {
-  func replacingAll(_ target: String, with replacement: String) -> String {
-    split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
-  }
-}

@@ -238,12 +238,3 @@ enum PlainHTTP {
     return nil
   }
 }
-
-extension StringProtocol {
-  var trimmingSpaces: String {
-    var text = Substring(self)
-    while text.first == " " || text.first == "\t" { text.removeFirst() }
-    while text.last == " " || text.last == "\t" { text.removeLast() }
-    return String(text)
-  }
-}
