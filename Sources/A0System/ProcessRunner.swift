@@ -88,19 +88,53 @@ public struct ProcessRunner: CommandRunning {
   }
 
   public func run(_ command: CommandLineSpec) throws(A0Error) -> ProcessResult {
-    let started = monotonicMilliseconds()
+    var child = try RunningChild(
+      command, spawnAs: killGroupOnExit ? environment.marking(command) : command, in: environment)
+    onStart?(child.pid)
+    Interrupts.setChildGroup(child.pid)
+    defer {
+      Interrupts.setChildGroup(nil)
+      onStart?(nil)
+    }
+    child.exchangeOutput(killGroupOnExit: killGroupOnExit)
+    let status = child.reap()
+    if killGroupOnExit || child.timedOut { kill(-child.pid, SIGKILL) }
+    return ProcessResult(
+      status: Spawn.exitStatus(status), signal: Spawn.terminatingSignal(status), timedOut: child.timedOut,
+      interrupted: child.interrupted,
+      stdout: Array(child.collector.stdout.suffix(command.outputLimit)),
+      stderr: Array(child.collector.stderr.suffix(command.outputLimit)),
+      durationMilliseconds: monotonicMilliseconds() - child.started)
+  }
+}
+
+/// One child while it runs: its pipes, its deadline, and how it is being
+/// stopped (SIGTERM at the deadline or on a0's own interrupt, SIGKILL 2 s later).
+struct RunningChild {
+  let pid: pid_t
+  let started: Int64
+  let deadline: Int64
+  var collector: OutputCollector
+  private(set) var timedOut = false
+  private(set) var interrupted = false
+  private var termSentAt: Int64?
+  private var input: ArraySlice<UInt8>
+  private var inputDescriptor: Int32
+  private var outputDescriptors: [Int32]
+
+  init(_ command: CommandLineSpec, spawnAs spawned: CommandLineSpec, in environment: ChildEnvironment)
+    throws(A0Error)
+  {
+    started = monotonicMilliseconds()
     var inputPipe: [Int32] = [-1, -1]
     var outputPipe: [Int32] = [-1, -1]
     var errorPipe: [Int32] = [-1, -1]
     guard a0_pipe_cloexec(&inputPipe) == 0, a0_pipe_cloexec(&outputPipe) == 0,
       a0_pipe_cloexec(&errorPipe) == 0
     else { throw A0Error(.operationFailed, "cannot create pipes", why: FileIO.errnoText()) }
-
-    let pid: pid_t
     do {
       pid = try Spawn.start(
-        killGroupOnExit ? environment.marking(command) : command, in: environment, stdin: inputPipe[0],
-        stdout: outputPipe[1], stderr: errorPipe[1])
+        spawned, in: environment, stdin: inputPipe[0], stdout: outputPipe[1], stderr: errorPipe[1])
     } catch {
       for descriptor in inputPipe + outputPipe + errorPipe { close(descriptor) }
       throw error
@@ -108,107 +142,100 @@ public struct ProcessRunner: CommandRunning {
     close(inputPipe[0])
     close(outputPipe[1])
     close(errorPipe[1])
-    onStart?(pid)
-    Interrupts.setChildGroup(pid)
-    defer {
-      Interrupts.setChildGroup(nil)
-      onStart?(nil)
-    }
-
-    let deadline = started + Int64(command.timeoutSeconds * 1000)
-    var collector = OutputCollector(limit: command.outputLimit)
-    var timedOut = false
-    var input = command.standardInput[...]
-    var inputOpen = true
+    deadline = started + Int64(command.timeoutSeconds * 1000)
+    collector = OutputCollector(limit: command.outputLimit)
+    input = command.standardInput[...]
+    inputDescriptor = inputPipe[1]
+    outputDescriptors = [outputPipe[0], errorPipe[0]]
     if input.isEmpty {
-      close(inputPipe[1])
-      inputOpen = false
+      closeInput()
     } else {
-      _ = fcntl(inputPipe[1], F_SETFL, fcntl(inputPipe[1], F_GETFL) | O_NONBLOCK)
+      _ = fcntl(inputDescriptor, F_SETFL, fcntl(inputDescriptor, F_GETFL) | O_NONBLOCK)
     }
-    var openOutputs = 2
-    var termSentAt: Int64?
-    var interrupted = false
-    while openOutputs > 0 {
+  }
+
+  /// Feeds stdin and reads stdout and stderr until both are closed,
+  /// stopping the group at the deadline or when a0 is interrupted.
+  mutating func exchangeOutput(killGroupOnExit: Bool) {
+    while outputDescriptors.contains(where: { $0 >= 0 }) {
       let now = monotonicMilliseconds()
-      if Interrupts.pending != nil && termSentAt == nil {
-        interrupted = true
-        kill(-pid, SIGTERM)
-        termSentAt = now
-      }
-      if now >= deadline && termSentAt == nil {
-        timedOut = true
-        kill(-pid, SIGTERM)
-        termSentAt = now
-      }
-      if let sent = termSentAt, now >= sent + 2000 {
-        kill(-pid, SIGKILL)
-      }
+      enforceDeadline(now: now)
       var descriptors = [
-        pollfd(fd: outputPipe[0], events: Int16(POLLIN), revents: 0),
-        pollfd(fd: errorPipe[0], events: Int16(POLLIN), revents: 0),
-        pollfd(fd: inputOpen ? inputPipe[1] : -1, events: Int16(POLLOUT), revents: 0),
+        pollfd(fd: outputDescriptors[0], events: Int16(POLLIN), revents: 0),
+        pollfd(fd: outputDescriptors[1], events: Int16(POLLIN), revents: 0),
+        pollfd(fd: inputDescriptor, events: Int16(POLLOUT), revents: 0),
       ]
       let wait = termSentAt != nil ? 100 : Int32(max(1, min(deadline - now, 200)))
       let ready = poll(&descriptors, 3, wait)
       if ready < 0 && errno != EINTR { break }
       for index in 0..<2 where descriptors[index].revents != 0 {
-        let descriptor = index == 0 ? outputPipe[0] : errorPipe[0]
-        if !collector.read(from: descriptor, isError: index == 1) {
-          descriptors[index].fd = -1
-          close(descriptor)
-          if index == 0 { outputPipe[0] = -1 } else { errorPipe[0] = -1 }
-          openOutputs -= 1
+        if !collector.read(from: outputDescriptors[index], isError: index == 1) {
+          close(outputDescriptors[index])
+          outputDescriptors[index] = -1
         }
       }
-      if inputOpen && descriptors[2].revents != 0 {
-        let written = input.withUnsafeBytes { raw -> Int in
-          guard let base = raw.baseAddress else { return 0 }
-          return write(inputPipe[1], base, min(raw.count, 65536))
-        }
-        if written > 0 { input = input.dropFirst(written) }
-        if written < 0 && errno != EAGAIN && errno != EINTR || input.isEmpty {
-          close(inputPipe[1])
-          inputOpen = false
-        }
-      }
+      if inputDescriptor >= 0 && descriptors[2].revents != 0 { writeInput() }
       // A child that exits while a grandchild keeps the pipes open must not
       // hang a0: once the child is gone, stop reading after a short grace.
-      if openOutputs > 0, ready == 0, childHasExited(pid) {
+      if outputDescriptors.contains(where: { $0 >= 0 }), ready == 0, Self.hasExited(pid) {
         if killGroupOnExit { kill(-pid, SIGKILL) } else { break }
       }
     }
-    if inputOpen { close(inputPipe[1]) }
-    if outputPipe[0] >= 0 { close(outputPipe[0]) }
-    if errorPipe[0] >= 0 { close(errorPipe[0]) }
+    closeInput()
+    for descriptor in outputDescriptors where descriptor >= 0 { close(descriptor) }
+    outputDescriptors = [-1, -1]
+  }
 
-    // Reaped when it exits; at the deadline SIGTERM, and SIGKILL 2 s later.
-    var status: Int32
+  private mutating func enforceDeadline(now: Int64) {
+    if Interrupts.pending != nil && termSentAt == nil {
+      interrupted = true
+      terminate(at: now)
+    }
+    if now >= deadline && termSentAt == nil {
+      timedOut = true
+      terminate(at: now)
+    }
+    if let sent = termSentAt, now >= sent + 2000 {
+      kill(-pid, SIGKILL)
+    }
+  }
+
+  private mutating func terminate(at now: Int64) {
+    kill(-pid, SIGTERM)
+    termSentAt = now
+  }
+
+  private mutating func writeInput() {
+    let written = input.withUnsafeBytes { raw -> Int in
+      guard let base = raw.baseAddress else { return 0 }
+      return write(inputDescriptor, base, min(raw.count, 65536))
+    }
+    if written > 0 { input = input.dropFirst(written) }
+    if written < 0 && errno != EAGAIN && errno != EINTR || input.isEmpty { closeInput() }
+  }
+
+  private mutating func closeInput() {
+    if inputDescriptor >= 0 { close(inputDescriptor) }
+    inputDescriptor = -1
+  }
+
+  /// Reaped when it exits; at the deadline SIGTERM, and SIGKILL 2 s later.
+  mutating func reap() -> Int32 {
     while true {
       if let reaped = Spawn.reap(pid, deadline: termSentAt.map { $0 + 2000 } ?? deadline) {
-        status = reaped
-        break
+        return reaped
       }
       if termSentAt == nil {
         timedOut = true
-        kill(-pid, SIGTERM)
-        termSentAt = monotonicMilliseconds()
+        terminate(at: monotonicMilliseconds())
       } else {
         kill(-pid, SIGKILL)
-        status = Spawn.reap(pid, deadline: .max) ?? 0
-        break
+        return Spawn.reap(pid, deadline: .max) ?? 0
       }
     }
-    if killGroupOnExit || timedOut { kill(-pid, SIGKILL) }
-    return ProcessResult(
-      status: Spawn.exitStatus(status), signal: Spawn.terminatingSignal(status), timedOut: timedOut,
-      interrupted: interrupted,
-      stdout: Array(collector.stdout.suffix(command.outputLimit)),
-      stderr: Array(collector.stderr.suffix(command.outputLimit)),
-      durationMilliseconds: monotonicMilliseconds() - started)
   }
 
-  private func childHasExited(_ pid: pid_t) -> Bool {
+  static func hasExited(_ pid: pid_t) -> Bool {
     var info = siginfo_t()
     return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0
       && info._sifields._sigchld.si_pid == pid
