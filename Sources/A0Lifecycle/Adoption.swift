@@ -105,62 +105,25 @@ public enum Adoption {
   public static func adopt(_ machine: Machine, path: String, caller: Caller) throws(A0Error) -> Result {
     let (version, commit) = try inspect(
       path: path, tools: machine.children, linkedPaths: machine.config.data.linkedPaths)
-    let paths = machine.paths
     let buildID = Stager.newOperationID(at: machine.clock.now())
-    let build = Artifacts.buildPath(paths, buildID)
+    let build = Artifacts.buildPath(machine.paths, buildID)
     let app = build + "/app"
     try FileIO.makeDirectory(build)
     try FileIO.writeAtomically(build + "/.partial", Array("adopt\n".utf8))
     try FileIO.rename(path, to: app)
     try FileIO.fsyncDirectory(FileIO.parent(of: path))
+    let linkedPaths = machine.config.data.linkedPaths.map(LinkedPath.init)
     var moved: [String] = []
     do throws(A0Error) {
-      let linkedPaths = machine.config.data.linkedPaths.map(LinkedPath.init)
-      for linked in linkedPaths {
-        let source = app + "/" + linked.relative
-        let target = paths.shared + "/" + linked.relative
-        guard FileIO.exists(source), FileIO.readLink(source) == nil else { continue }
-        try LinkedPath.makeParents(of: target, under: paths.shared)
-        if FileIO.exists(target) {
-          throw A0Error(
-            .operationFailed, "shared/\(linked.relative) already exists; adoption does not merge data")
-        }
-        try FileIO.rename(source, to: target)
-        moved.append(linked.relative)
-      }
-      for linked in linkedPaths {
-        let target = paths.shared + "/" + linked.relative
-        try LinkedPath.makeParents(of: target, under: paths.shared)
-        try linked.createEmpty(at: target)
-        let inRelease = app + "/" + linked.relative
-        try LinkedPath.makeParents(of: inRelease, under: app)
-        guard symlink(linked.releaseLinkTarget, inRelease) == 0 else {
-          throw A0Error(
-            .operationFailed, "cannot link \(linked.relative) into shared data", why: FileIO.errnoText())
-        }
-      }
-      let digest = try TreeHasher.digest(root: app)
-      let venv = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [], includingBytecode: true)
-      let now = machine.clock.now()
-      let manifest = Manifest(
-        version: version.tag, builtAt: now.iso8601, sourceURL: machine.config.upstream.url, commitSHA: commit,
-        files: digest.files, treeHash: digest.treeHash, buildID: buildID, buildLogPath: nil,
-        virtualenvHash: venv.treeHash, python: nil, installer: "adopted")
-      try FileIO.writeAtomically(build + "/manifest.json", Array(manifest.json.prettyString.utf8))
-      try FileIO.removeTree(build + "/.partial")
-      try Artifacts.publish(paths, version: version.tag, buildID: buildID)
-      try AtomicLink.replace(
-        link: paths.productionLink(machine.config), target: ".billy/builds/\(buildID)/app")
-      let production = ProductionInfo(
-        version: version.tag, commitSHA: commit, buildID: buildID, treeHash: digest.treeHash,
-        deployedAt: now.iso8601)
-      try FileIO.writeAtomically(paths.versionFile, Array(production.json.prettyString.utf8))
-      try FileIO.writeAtomically(paths.knownGood, Array(production.json.prettyString.utf8))
+      try moveUserData(app: app, shared: machine.paths.shared, linkedPaths: linkedPaths, moved: &moved)
+      for linked in linkedPaths { try linked.link(release: app, shared: machine.paths.shared) }
+      let treeHash = try publish(
+        machine, app: app, build: build, buildID: buildID, version: version.tag, commit: commit)
       try machine.record(
         eventType: "adopted", actor: caller.actor,
         details: [
           "from": .string(path), "version": .string(version.tag), "commit_sha": .string(commit),
-          "build_id": .string(buildID), "tree_hash": .string(digest.treeHash),
+          "build_id": .string(buildID), "tree_hash": .string(treeHash),
           "moved_data": .array(moved.map(JSONValue.string)),
         ])
       return Result(version: version.tag, buildID: buildID, movedData: moved)
@@ -169,9 +132,9 @@ public enum Adoption {
       for relative in moved.reversed() {
         let inRelease = app + "/" + relative
         if FileIO.readLink(inRelease) != nil { unlink(inRelease) }
-        try? FileIO.rename(paths.shared + "/" + relative, to: inRelease)
+        try? FileIO.rename(machine.paths.shared + "/" + relative, to: inRelease)
       }
-      for linked in machine.config.data.linkedPaths.map(LinkedPath.init)
+      for linked in linkedPaths
       where FileIO.readLink(app + "/" + linked.relative)?.contains("shared/") == true {
         unlink(app + "/" + linked.relative)
       }
@@ -181,4 +144,46 @@ public enum Adoption {
     }
   }
 
+  /// Moves each linked path the install has into `shared/`, recording it
+  /// in `moved` as it goes, so a failure can move it back.
+  static func moveUserData(app: String, shared: String, linkedPaths: [LinkedPath], moved: inout [String])
+    throws(A0Error)
+  {
+    for linked in linkedPaths {
+      let source = app + "/" + linked.relative
+      let target = shared + "/" + linked.relative
+      guard FileIO.exists(source), FileIO.readLink(source) == nil else { continue }
+      try LinkedPath.makeParents(of: target, under: shared)
+      if FileIO.exists(target) {
+        throw A0Error(
+          .operationFailed, "shared/\(linked.relative) already exists; adoption does not merge data")
+      }
+      try FileIO.rename(source, to: target)
+      moved.append(linked.relative)
+    }
+  }
+
+  /// The adopted tree as an artifact in production and known-good; returns its tree hash.
+  static func publish(
+    _ machine: Machine, app: String, build: String, buildID: String, version: String, commit: String
+  ) throws(A0Error) -> String {
+    let digest = try TreeHasher.digest(root: app)
+    let venv = try TreeHasher.digest(root: app + "/.venv", excludingTopLevel: [], includingBytecode: true)
+    let now = machine.clock.now()
+    let manifest = Manifest(
+      version: version, builtAt: now.iso8601, sourceURL: machine.config.upstream.url, commitSHA: commit,
+      files: digest.files, treeHash: digest.treeHash, buildID: buildID, buildLogPath: nil,
+      virtualenvHash: venv.treeHash, python: nil, installer: "adopted")
+    try FileIO.writeAtomically(build + "/manifest.json", Array(manifest.json.prettyString.utf8))
+    try FileIO.removeTree(build + "/.partial")
+    try Artifacts.publish(machine.paths, version: version, buildID: buildID)
+    try AtomicLink.replace(
+      link: machine.paths.productionLink(machine.config), target: ".billy/builds/\(buildID)/app")
+    let production = ProductionInfo(
+      version: version, commitSHA: commit, buildID: buildID, treeHash: digest.treeHash,
+      deployedAt: now.iso8601)
+    try FileIO.writeAtomically(machine.paths.versionFile, Array(production.json.prettyString.utf8))
+    try FileIO.writeAtomically(machine.paths.knownGood, Array(production.json.prettyString.utf8))
+    return digest.treeHash
+  }
 }

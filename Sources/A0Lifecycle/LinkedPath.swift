@@ -34,6 +34,19 @@ struct LinkedPath {
     for directory in missing.reversed() { try FileIO.makeDirectory(directory) }
   }
 
+  /// Links the release at `app` to this path's user data in `shared`,
+  /// creating the data empty when the user has none yet.
+  func link(release app: String, shared: String) throws(A0Error) {
+    let inShared = shared + "/" + relative
+    try Self.makeParents(of: inShared, under: shared)
+    try createEmpty(at: inShared)
+    let inRelease = app + "/" + relative
+    try Self.makeParents(of: inRelease, under: app)
+    guard symlink(releaseLinkTarget, inRelease) == 0 else {
+      throw A0Error(.operationFailed, "cannot link \(relative) into shared data", why: FileIO.errnoText())
+    }
+  }
+
   /// Makes `path` as an empty directory or file when it does not exist.
   func createEmpty(at path: String) throws(A0Error) {
     guard !FileIO.exists(path) else { return }

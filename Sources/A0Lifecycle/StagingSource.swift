@@ -86,20 +86,13 @@ extension Stager {
     for entry in config.data.linkedPaths {
       let linked = LinkedPath(entry)
       let inRelease = app + "/" + linked.relative
-      let inShared = paths.shared + "/" + linked.relative
-      try LinkedPath.makeParents(of: inShared, under: paths.shared)
-      try linked.createEmpty(at: inShared)
       if FileIO.exists(inRelease) {
         let target = skeleton + "/" + linked.relative
         try LinkedPath.makeParents(of: target, under: skeleton)
         try FileIO.rename(inRelease, to: target)
         log?.note("moved upstream's \(linked.relative) to the skeleton")
       }
-      try LinkedPath.makeParents(of: inRelease, under: app)
-      guard symlink(linked.releaseLinkTarget, inRelease) == 0 else {
-        throw A0Error(
-          .operationFailed, "cannot link \(linked.relative) into shared data", why: FileIO.errnoText())
-      }
+      try linked.link(release: app, shared: paths.shared)
     }
   }
 }
