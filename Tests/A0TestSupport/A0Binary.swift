@@ -120,3 +120,13 @@ public final class RunningProcess: @unchecked Sendable {
     return finished
   }
 }
+
+extension A0Binary {
+  /// A new home made by `a0 init` for the real upstream's URL (nothing is fetched).
+  public static func newHome(in scratch: ScratchDirectory) throws -> String {
+    let home = scratch.path + "/home"
+    let result = try run(["init", "--upstream", "https://github.com/agent0ai/agent-zero.git", "--home", home])
+    guard result.status == 0 else { throw FixtureError(message: result.stderr) }
+    return home
+  }
+}

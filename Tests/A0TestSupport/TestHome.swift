@@ -126,3 +126,10 @@ public enum TestHome {
     try Journal(path: paths.journal).lastEvents(limit: 100_000)
   }
 }
+
+extension TestHome {
+  /// The build directories a home holds, published or not.
+  public static func builds(_ paths: HomePaths) -> [String] {
+    ((try? FileIO.listDirectory(paths.builds)) ?? []).sorted()
+  }
+}
