@@ -131,12 +131,12 @@ public enum Adoption {
       // Put everything back where it was: the user's install is never lost.
       for relative in moved.reversed() {
         let inRelease = app + "/" + relative
-        if FileIO.readLink(inRelease) != nil { unlink(inRelease) }
+        if FileIO.readLink(inRelease) != nil { FileIO.removeLinkIfPresent(inRelease) }
         try? FileIO.rename(machine.paths.shared + "/" + relative, to: inRelease)
       }
       for linked in linkedPaths
       where FileIO.readLink(app + "/" + linked.relative)?.contains("shared/") == true {
-        unlink(app + "/" + linked.relative)
+        FileIO.removeLinkIfPresent(app + "/" + linked.relative)
       }
       try? FileIO.rename(app, to: path)
       try? FileIO.removeTree(build)

@@ -95,9 +95,7 @@ public enum Artifacts {
   public static func delete(_ paths: HomePaths, version: String, buildID: String) throws(A0Error) {
     let link = linkPath(paths, version)
     if FileIO.readLink(link) == "../builds/" + buildID {
-      guard unlink(link) == 0 else {
-        throw A0Error(.operationFailed, "cannot remove \(link)", why: FileIO.errnoText())
-      }
+      try FileIO.removeLink(link)
       try FileIO.fsyncDirectory(paths.artifacts)
     }
     try FileIO.removeTree(buildPath(paths, buildID))
@@ -122,41 +120,6 @@ public enum Artifacts {
   }
 
   /// The sum of the sizes of a build's files.
-  public static func size(of path: String) -> Int64 {
-    var total: Int64 = 0
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return 0 }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
-      for name in (try? FileIO.listDirectory(path)) ?? [] { total += size(of: path + "/" + name) }
-    } else {
-      total += Int64(info.st_size)
-    }
-    return total
-  }
-}
+  public static func size(of path: String) -> Int64 { FileIO.totalSize(of: path) }
 
-/// Symlinks switched atomically: a temporary link renamed over the old one.
-public enum AtomicLink {
-  public static func replace(link: String, target: String) throws(A0Error) {
-    let directory = FileIO.parent(of: link)
-    let temporary = "\(directory)/.\(FileIO.baseName(of: link)).tmp-\(getpid())"
-    unlink(temporary)
-    guard symlink(target, temporary) == 0 else {
-      throw A0Error(.operationFailed, "cannot create the link \(temporary)", why: FileIO.errnoText())
-    }
-    guard rename(temporary, link) == 0 else {
-      let reason = FileIO.errnoText()
-      unlink(temporary)
-      throw A0Error(.operationFailed, "cannot switch \(link)", why: reason)
-    }
-    try FileIO.fsyncDirectory(directory)
-  }
-
-  /// Removes temporary links a crash left behind in `directory`.
-  public static func removeStale(in directory: String) {
-    for name in (try? FileIO.listDirectory(directory)) ?? []
-    where name.hasPrefix(".") && name.contains(".tmp-") {
-      unlink(directory + "/" + name)
-    }
-  }
 }

@@ -42,9 +42,7 @@ struct LinkedPath {
     try createEmpty(at: inShared)
     let inRelease = app + "/" + relative
     try Self.makeParents(of: inRelease, under: app)
-    guard symlink(releaseLinkTarget, inRelease) == 0 else {
-      throw A0Error(.operationFailed, "cannot link \(relative) into shared data", why: FileIO.errnoText())
-    }
+    try FileIO.makeSymlink(inRelease, to: releaseLinkTarget)
   }
 
   /// Makes `path` as an empty directory or file when it does not exist.
@@ -121,9 +119,7 @@ enum SharedData {
       if let target = FileIO.readLink(path) {
         let resolved = HomePaths.absolutePath(target, relativeTo: directory)
         if target.hasPrefix("/") || !resolved.hasPrefix(root + "/") {
-          guard unlink(path) == 0 else {
-            throw A0Error(.operationFailed, "cannot remove the link \(path)", why: FileIO.errnoText())
-          }
+          try FileIO.removeLink(path)
         }
       } else if FileIO.isRealDirectory(path) {
         try removeEscapingLinks(in: path, root: root)

@@ -67,9 +67,7 @@ extension Promoter {
       try AtomicLink.replace(link: link, target: ".billy/builds/\(previous.buildID)/app")
       try FaultPoint.reach("rollback.after-switch")
     } else if FileIO.readLink(link) != nil {
-      guard unlink(link) == 0 else {
-        throw A0Error(.operationFailed, "cannot remove \(link)", why: FileIO.errnoText())
-      }
+      try FileIO.removeLink(link)
       try FileIO.fsyncDirectory(paths.root)
     }
     try machine.record(

@@ -6,7 +6,7 @@ import A0System
 #endif
 
 /// What comparing state.json with the end of the journal found (DESIGN.md §4).
-enum Finding {
+enum ConsistencyFinding {
   case consistent(StateRecord)
   /// The last line has no newline and is no event: a write cut off by a crash.
   case tornJournal(byteCount: Int)
@@ -25,7 +25,7 @@ extension Machine {
       ?? .idle
   }
 
-  func inspect() throws(A0Error) -> Finding {
+  func inspect() throws(A0Error) -> ConsistencyFinding {
     let tail = try journal.readTail()
     if tail.tornByteCount > 0 {
       return .tornJournal(byteCount: tail.tornByteCount)
@@ -126,13 +126,11 @@ extension Machine {
     // The previous holder is dead: stop whatever it started first, so no
     // orphan writes into the files about to be cleaned.
     // Only a dead holder's: a long-lived holder (`a0 mcp`) may still run its children.
-    let deadHolder = lock?.previousHolder.flatMap { kill($0, 0) != 0 && errno == ESRCH ? $0 : nil }
+    let deadHolder = lock?.previousHolder.flatMap { ProcessGroups.isGone($0) ? $0 : nil }
     let marked = deadHolder.map { children.orphanGroups(ofHolder: $0) } ?? []
     for group in Set((lock?.orphanedChildGroups ?? []) + marked).sorted()
     where group > 1 && group != getpgrp() {
-      if kill(-group, SIGKILL) == 0 {
-        // Wait until the group is gone, so nothing it held writes again.
-        for _ in 0..<100 where kill(-group, 0) == 0 { usleep(20_000) }
+      if ProcessGroups.stop(group) {
         recoveryNotes.append("stopped process group \(group) left by a dead a0")
       }
     }

@@ -56,7 +56,7 @@ extension Stager {
     let build = BuildInProgress(
       plan: plan, operationID: operationID, caller: caller, startedAt: machine.clock.now())
     do throws(A0Error) {
-      try open(build)
+      try begin(build)
       try build.step("clone") { () throws(A0Error) in
         progress("cloning \(plan.version) from \(plan.url)")
         try clone(plan: plan, into: build.app, log: build.log)
@@ -81,7 +81,7 @@ extension Stager {
   }
 
   /// The build directory, marked partial until it is published, and its log.
-  func open(_ build: BuildInProgress) throws(A0Error) {
+  func begin(_ build: BuildInProgress) throws(A0Error) {
     try FileIO.makeDirectory(paths.builds)
     try FileIO.makeDirectory(build.path)
     try FileIO.writeAtomically(build.path + "/.partial", Array("\(build.operationID)\n".utf8))

@@ -59,11 +59,9 @@ extension Stager {
             .integrityViolation, "the upstream tree has a file name with a line break",
             why: path.debugDescription)
         }
-        var info = stat()
-        guard lstat(app + "/" + path, &info) == 0 else { continue }
-        switch info.st_mode & S_IFMT {
-        case S_IFDIR: try walk(path)
-        case S_IFLNK:
+        switch FileIO.kind(of: app + "/" + path) {
+        case .directory: try walk(path)
+        case .symlink:
           let target = FileIO.readLink(app + "/" + path) ?? ""
           let resolved = HomePaths.absolutePath(target, relativeTo: FileIO.parent(of: app + "/" + path))
           if target.hasPrefix("/") || !(resolved == app || resolved.hasPrefix(app + "/")) {
@@ -71,7 +69,7 @@ extension Stager {
               .integrityViolation, "the upstream tree has a symlink pointing outside it",
               why: "\(path) -> \(target)")
           }
-        default: continue
+        case .other, .missing: continue
         }
       }
     }

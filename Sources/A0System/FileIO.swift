@@ -266,6 +266,45 @@ public enum FileIO {
     return String(cString: buffer)
   }
 
+  /// Creates the symlink `path` pointing at `target` (which is not resolved).
+  public static func makeSymlink(_ path: String, to target: String) throws(A0Error) {
+    guard symlink(target, path) == 0 else {
+      throw A0Error(.operationFailed, "cannot create the link \(path)", why: errnoText())
+    }
+  }
+
+  /// Removes the link or file at `path`; one that does not exist is no error.
+  public static func removeLink(_ path: String) throws(A0Error) {
+    guard unlink(path) == 0 || errno == ENOENT else {
+      throw A0Error(.operationFailed, "cannot remove \(path)", why: errnoText())
+    }
+  }
+
+  /// Removes the link or file at `path` if it can; for clean-ups that have
+  /// nothing better to do on failure.
+  public static func removeLinkIfPresent(_ path: String) { unlink(path) }
+
+  /// The size of a file, or of every file under a directory, links not followed.
+  public static func totalSize(of path: String) -> Int64 {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return 0 }
+    guard (info.st_mode & S_IFMT) == S_IFDIR else { return Int64(info.st_size) }
+    return ((try? listDirectory(path)) ?? []).reduce(0) { $0 + totalSize(of: path + "/" + $1) }
+  }
+
+  /// Whether `path` itself (not what it links to) is a symlink, a directory or something else.
+  public enum Kind { case symlink, directory, other, missing }
+
+  public static func kind(of path: String) -> Kind {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return .missing }
+    switch info.st_mode & S_IFMT {
+    case S_IFLNK: return .symlink
+    case S_IFDIR: return .directory
+    default: return .other
+    }
+  }
+
   public static func readLink(_ path: String) -> String? {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let count = readlink(path, &buffer, buffer.count - 1)
