@@ -6,6 +6,8 @@ import A0TestSupport
 import Foundation
 import Testing
 
+@testable import A0CLI
+
 /// Runs the Python MCP client (the package Agent Zero uses) against `a0 mcp`.
 private func connect(_ paths: HomePaths, _ calls: [(String, [String: Any])]) throws -> JSONValue {
   let encoded = try JSONSerialization.data(withJSONObject: calls.map { [$0.0, $0.1] as [Any] })
@@ -27,6 +29,14 @@ private func call(_ document: JSONValue, _ index: Int) -> JSONValue {
 
 @Suite("a0 mcp: the agent's tools through the same gate", .serialized)
 struct MCPTests {
+  @Test("the tools offered are the table's: every action no human is needed for, and none that needs one")
+  func toolsFollowTheRules() {
+    let offered = Set(AgentTool.offered.compactMap(\.action))
+    let agentActions = Set(Action.allCases.filter { ActionRules.rule($0).authority != .human })
+    #expect(offered == agentActions)
+    #expect(AgentTool.offered.count == Set(AgentTool.offered.map(\.name)).count)
+  }
+
   static let pythonClient = Needs.pythonModule("mcp")
 
   @Test(

@@ -65,7 +65,7 @@ struct AgentServer {
     case "ping":
       return Self.result([:], id: id)
     case "tools/list":
-      return Self.result(["tools": .array(AgentTool.all.map(\.listing))], id: id)
+      return Self.result(["tools": .array(AgentTool.offered.map(\.listing))], id: id)
     case "tools/call":
       guard let name = params["name"]?.stringValue else {
         return Self.error(.invalidParams, "Invalid params: tools/call needs a tool name", id: id)
@@ -75,7 +75,7 @@ struct AgentServer {
         return Self.error(.invalidParams, "Invalid params: arguments must be an object", id: id)
       }
       if AgentTool.humanOnly.contains(name) { return Self.result(refuseHumanOnly(name), id: id) }
-      guard let tool = AgentTool.all.first(where: { $0.name == name }) else {
+      guard let tool = AgentTool.offered.first(where: { $0.name == name }) else {
         return Self.error(.invalidParams, "Unknown tool: \(name)", id: id)
       }
       return Self.result(call(tool, members), id: id)

@@ -42,6 +42,15 @@ extension AgentTool {
   /// Runs as a detached a0 process the call waits for at most `wait_seconds`.
   var detached: Bool { operation.runsLong }
 
+  /// The lifecycle action the tool starts, if it starts one.
+  var action: Action? { Action(rawValue: operation.operationName) }
+
+  /// The tools the agent is offered: every one whose action `ActionRules`
+  /// does not reserve for a human. A rule made human-only leaves the list with it.
+  static var offered: [AgentTool] {
+    all.filter { tool in tool.action.map { ActionRules.rule($0).authority != .human } ?? true }
+  }
+
   static let waitSeconds = ToolParameter(
     name: "wait_seconds", kind: .integer,
     description: "How long to wait for the result (default 20, at most 100). If the operation is still "
@@ -51,7 +60,7 @@ extension AgentTool {
     name: "reason", kind: .string, description: "Why; shown to the human and journaled.",
     placement: .option("reason"))
 
-  /// Every tool the agent is offered. Human-only commands are absent by design.
+  /// Every command the agent may be offered. Human-only commands are absent by design.
   static let all: [AgentTool] = [
     AgentTool(
       name: "status", operation: Status.self,
