@@ -45,9 +45,7 @@ struct BeginStaging: Operation {
       {
         return
       }
-      try machine.checkTransition(
-        to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
-        for: .beginStaging)
+      try machine.checkTransition(to: .staging, reason: machine.stagingReason, for: .beginStaging)
     }
     let stager = Stager(machine: machine, progress: context.progress)
     let result = try stager.stage(version: target, caller: caller, rebuild: rebuild, dryRun: dryRun)

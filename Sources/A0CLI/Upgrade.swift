@@ -32,9 +32,7 @@ struct Upgrade: Operation {
       arguments: [target.tag] + (rebuild ? ["--rebuild"] : []),
       action: "Upgrade to \(target).", word: target.tag
     ) { () throws(A0Error) in
-      try machine.checkTransition(
-        to: .staging, reason: machine.state.currentState == .failed ? .retryRequested : .approvalGranted,
-        for: .upgrade)
+      try machine.checkTransition(to: .staging, reason: machine.stagingReason, for: .upgrade)
     }
     _ = try Stager(machine: machine, progress: context.progress).stage(
       version: target, caller: caller, rebuild: rebuild, dryRun: false)

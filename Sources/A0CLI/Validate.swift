@@ -29,11 +29,7 @@ struct Validate: Operation {
   var only: [String] = []
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    for name in only where !Validator.allChecks.contains(name) {
-      throw A0Error(
-        .badInput, "\"\(name)\" is not a check",
-        why: "checks: \(Validator.allChecks.joined(separator: ", "))")
-    }
+    try Validator.checkNames(only)
     Interrupts.install()
     let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
@@ -41,7 +37,7 @@ struct Validate: Operation {
       action: "Validate \(machine.state.activeOperation?.targetVersion ?? "the staged artifact").",
       word: "validate"
     ) { () throws(A0Error) in
-      try machine.requireState(for: .validate, next: "Stage a version first: `a0 begin-staging VERSION`")
+      try machine.requireState(for: .validate, next: Validator.stageFirst)
     }
     let outcome = try Validator(machine: machine, progress: context.progress).validate(
       caller: caller, only: only)

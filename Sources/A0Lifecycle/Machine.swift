@@ -182,6 +182,9 @@ public final class Machine {
     }
   }
 
+  /// Why a staging starts from here: a retry after a failure, or an approval.
+  public var stagingReason: ReasonCode { state.currentState == .failed ? .retryRequested : .approvalGranted }
+
   /// The operation being validated, for the actions that run only in
   /// VALIDATING; exit 2 naming the action and what to do otherwise.
   public func validatingOperation(for action: Action, next: String) throws(A0Error)

@@ -97,7 +97,7 @@ public final class Stager {
   public func stage(version: Version, caller: Caller, rebuild: Bool, dryRun: Bool) throws(A0Error)
     -> StagingResult
   {
-    let reason: ReasonCode = machine.state.currentState == .failed ? .retryRequested : .approvalGranted
+    let reason = machine.stagingReason
     if machine.state.locks.upgradeLocked {
       throw A0Error(
         .wrongState, "upgrades are locked in \(machine.state.currentState.rawValue)",

@@ -86,13 +86,19 @@ public final class Validator {
     public var state: StateRecord
   }
 
-  public func validate(caller: Caller, only: [String]) throws(A0Error) -> Outcome {
-    let (operation, operationID) = try machine.validatingOperation(
-      for: .validate, next: "Stage a version first: `a0 begin-staging VERSION`")
-    for name in only where !Self.allChecks.contains(name) {
+  public static let stageFirst = "Stage a version first: `a0 begin-staging VERSION`"
+
+  /// Refuses a name `--only` gave that is no check (bad input, 65).
+  public static func checkNames(_ only: [String]) throws(A0Error) {
+    for name in only where !allChecks.contains(name) {
       throw A0Error(
-        .badInput, "\"\(name)\" is not a check", why: "checks: \(Self.allChecks.joined(separator: ", "))")
+        .badInput, "\"\(name)\" is not a check", why: "checks: \(allChecks.joined(separator: ", "))")
     }
+  }
+
+  public func validate(caller: Caller, only: [String]) throws(A0Error) -> Outcome {
+    let (operation, operationID) = try machine.validatingOperation(for: .validate, next: Self.stageFirst)
+    try Self.checkNames(only)
     guard let artifact = try Artifacts.find(paths, version: operation.targetVersion) else {
       throw A0Error(
         .integrityViolation, "the artifact of \(operation.targetVersion) is missing",

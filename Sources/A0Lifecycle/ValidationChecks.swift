@@ -43,17 +43,11 @@ extension Validator {
       return CheckResult(name: "imports", status: .skip, durationMilliseconds: 0, outputTail: "", error: nil)
     }
     // Module names travel as arguments, never inside the code string.
-    let script = """
-      import importlib, sys
-      sys.path.insert(0, sys.argv[1])
-      for name in sys.argv[2:]:
-          importlib.import_module(name)
-          print("imported", name)
-      """
     return try runCheck(
       "imports",
       Python.program(
-        python(artifact), script, arguments: [artifact.appPath] + config.validation.importModules,
+        python(artifact), PythonPrograms.importModules,
+        arguments: [artifact.appPath] + config.validation.importModules,
         environment: ["A0_VALIDATION": "1"], workingDirectory: artifact.appPath,
         timeoutSeconds: Double(config.validation.importTimeoutSeconds)))
   }
@@ -100,44 +94,10 @@ extension Validator {
       copies.append(copy)
     }
     guard !copies.isEmpty else { return pass("config", "no config files in shared/ yet") }
-    let script = """
-      import json, sys
-      failed = False
-      for path in sys.argv[1:]:
-          text = open(path, encoding="utf-8").read()
-          try:
-              if path.endswith(".json"):
-                  json.loads(text)
-              elif path.endswith(".toml"):
-                  import tomllib
-                  tomllib.loads(text)
-              elif path.endswith((".yaml", ".yml")):
-                  try:
-                      import yaml
-                  except ImportError:
-                      print(path, "not checked: PyYAML is not installed")
-                      continue
-                  yaml.safe_load(text)
-              else:
-                  for number, line in enumerate(text.splitlines(), 1):
-                      line = line.strip()
-                      if not line or line.startswith("#"):
-                          continue
-                      if line.startswith("export "):
-                          line = line[7:]
-                      key, sep, _ = line.partition("=")
-                      if not sep or not key.strip().replace("_", "a").isalnum():
-                          raise ValueError("line %d is not KEY=VALUE" % number)
-              print(path.rsplit("/", 1)[-1], "ok")
-          except Exception as error:
-              failed = True
-              print(path.rsplit("/", 1)[-1], "does not parse:", error)
-      sys.exit(1 if failed else 0)
-      """
     return try runCheck(
       "config",
       Python.program(
-        python(artifact), script, arguments: copies, workingDirectory: scratch,
+        python(artifact), PythonPrograms.parseConfigFiles, arguments: copies, workingDirectory: scratch,
         timeoutSeconds: Double(config.validation.checkTimeoutSeconds)))
   }
 
