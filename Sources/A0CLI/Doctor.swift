@@ -42,7 +42,8 @@ struct DoctorCommand: Operation {
     let config = try ConfigLoader.load(path: paths.config)
     let binary = FileIO.readLink("/proc/self/exe") ?? CommandLine.arguments[0]
     let report = try Doctor.examine(
-      paths: paths, config: config, agentUser: agentUser, binary: binary, sudoRules: try readSudoRules())
+      paths: paths, config: config, agentUser: agentUser, binary: binary,
+      sudoRules: try readSudoRules(context.world))
     guard report.isSecure else {
       throw A0Error(
         .operationFailed, "the secure deployment is not in place",
@@ -55,7 +56,7 @@ struct DoctorCommand: Operation {
 
   /// The agent's sudo rules: from `--sudo-rules`, else from sudo itself
   /// (only root may list another user's rules); nil when unknown.
-  func readSudoRules() throws(A0Error) -> String? {
+  func readSudoRules(_ world: World) throws(A0Error) -> String? {
     if let sudoRules {
       let bytes =
         sudoRules == "-"
@@ -66,7 +67,7 @@ struct DoctorCommand: Operation {
     guard let agentUser, geteuid() == 0 else { return nil }
     let tools = ChildEnvironment()
     guard tools.find("sudo") != nil else { return "" }  // no sudo: no rule can lend the agent a0's user
-    let listed = try ProcessRunner(environment: tools).run(Sudo.listRules(for: agentUser))
+    let listed = try world.runner(tools: tools).run(Sudo.listRules(for: agentUser))
     return listed.succeeded ? listed.stdoutText : nil
   }
 }

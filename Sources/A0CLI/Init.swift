@@ -39,10 +39,10 @@ struct Init: Operation {
     let children = tools.isEmpty ? ChildEnvironment() : ChildEnvironment(searchPath: tools)
     if let adoptPath {
       _ = try Adoption.inspect(
-        path: adoptPath, tools: children,
+        path: adoptPath, runner: context.world.runner(tools: children),
         linkedPaths: Config.defaults(upstream: upstream, link: name).data.linkedPaths)
     }
-    let interpreter = InterpreterChoice.pick(tools: children)
+    let interpreter = InterpreterChoice.pick(tools: children, runner: context.world.runner(tools: children))
     let result = try HomeInitializer.initialize(
       root: root, upstream: upstream, link: name, actor: "human:\(LoginIdentity.current())",
       clock: context.clock, toolsPath: tools.isEmpty ? nil : tools, interpreter: interpreter.interpreter)

@@ -17,7 +17,7 @@ public enum Adoption {
 
   /// Checks PATH can be adopted before anything changes: a clean checkout at
   /// a release tag, with a venv, and no user data that would stay behind.
-  public static func inspect(path: String, tools: ChildEnvironment, linkedPaths: [String]) throws(A0Error)
+  public static func inspect(path: String, runner: any CommandRunning, linkedPaths: [String]) throws(A0Error)
     -> (version: Version, commit: String)
   {
     if let home = HomePaths.enclosingHome(of: path) {
@@ -25,7 +25,6 @@ public enum Adoption {
         .badInput, "\(path) is inside the a0 home \(home)", why: "a0 adopts installs it does not manage",
         next: "Adopt the directory you cloned the app into")
     }
-    let runner = ProcessRunner(environment: tools)
     guard FileIO.isDirectory(path + "/.git") else {
       throw A0Error(
         .badInput, "\(path) is not a git checkout", next: "Adopt the directory you cloned the app into")
@@ -67,7 +66,9 @@ public enum Adoption {
   /// Files git does not track (untracked or ignored) are the install's own
   /// data. Those outside `[data] linked_paths` would stay in the adopted
   /// release, and be gone from the next one: refused, naming them.
-  static func refuseStrandedData(path: String, runner: ProcessRunner, linkedPaths: [String]) throws(A0Error) {
+  static func refuseStrandedData(path: String, runner: any CommandRunning, linkedPaths: [String])
+    throws(A0Error)
+  {
     let listed = try runner.run(Git.untrackedAndIgnored(in: path, timeoutSeconds: 60))
     guard listed.succeeded else {
       throw A0Error(.badInput, "git cannot read \(path)", why: listed.tail(lines: 3))
@@ -104,7 +105,7 @@ public enum Adoption {
   /// production at it, and records it as production and known-good.
   public static func adopt(_ machine: Machine, path: String, caller: Caller) throws(A0Error) -> Result {
     let (version, commit) = try inspect(
-      path: path, tools: machine.children, linkedPaths: machine.config.data.linkedPaths)
+      path: path, runner: machine.runner(), linkedPaths: machine.config.data.linkedPaths)
     let buildID = Stager.newOperationID(at: machine.clock.now())
     let build = Artifacts.buildPath(machine.paths, buildID)
     let app = build + "/app"

@@ -17,9 +17,7 @@ public enum ArtifactCleanup {
         .wrongState, "not while an operation runs (\(machine.state.currentState.rawValue))",
         next: "Clean up after the operation ends")
     }
-    if machine.state.locks.upgradeLocked {
-      throw A0Error(.wrongState, "artifacts are locked in FAILED_HARD", next: "A human must reset first")
-    }
+    try machine.requireUnlocked(for: .cleanupArtifacts)
     let roles = ReleaseRoles.read(machine.paths)
     let artifacts = try Artifacts.list(machine.paths).artifacts
     let newestFirst = artifacts.reversed()

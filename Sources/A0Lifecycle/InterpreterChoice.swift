@@ -10,8 +10,9 @@ public enum InterpreterChoice {
   /// new enough; otherwise `python3.12` and what to do about it. A version
   /// manager's shim that needs the caller's environment does not count:
   /// a0 never passes that environment on.
-  public static func pick(tools: ChildEnvironment) -> (interpreter: String, note: String?) {
-    let runner = ProcessRunner(environment: tools)
+  public static func pick(tools: ChildEnvironment, runner: any CommandRunning) -> (
+    interpreter: String, note: String?
+  ) {
     for name in candidates where tools.find(name) != nil {
       let probe = Python.isAtLeast(name, major: 3, minor: 12)
       if let result = try? runner.run(probe), result.succeeded { return (name, nil) }

@@ -182,6 +182,23 @@ public final class Machine {
     }
   }
 
+  /// Exit 2 when FAILED_HARD's locks stop `action` (its rule in
+  /// `ActionRules` says which lock does), until a human resets.
+  public func requireUnlocked(for action: Action) throws(A0Error) {
+    let rule = ActionRules.rule(action)
+    let locked: String
+    if rule.isLockedByUpgradeLock && state.locks.upgradeLocked {
+      locked = action == .cleanupArtifacts ? "artifacts are" : "upgrades are"
+    } else if rule.isLockedByRollbackLock && state.locks.rollbackLocked {
+      locked = "rollbacks are"
+    } else {
+      return
+    }
+    throw A0Error(
+      .wrongState, "\(locked) locked in \(state.currentState.rawValue)", why: state.locks.lockReason,
+      next: "A human must run `a0 reset --reason TEXT` first")
+  }
+
   /// Why a staging starts from here: a retry after a failure, or an approval.
   public var stagingReason: ReasonCode { state.currentState == .failed ? .retryRequested : .approvalGranted }
 

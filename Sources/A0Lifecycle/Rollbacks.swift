@@ -31,11 +31,7 @@ public enum Rollbacks {
   }
 
   public static func begin(_ machine: Machine, target: Target, caller: Caller) throws(A0Error) {
-    if machine.state.locks.rollbackLocked {
-      throw A0Error(
-        .wrongState, "rollbacks are locked in \(machine.state.currentState.rawValue)",
-        why: machine.state.locks.lockReason, next: "A human must run `a0 reset --reason TEXT` first")
-    }
+    try machine.requireUnlocked(for: .rollback)
     try machine.checkTransition(to: .staging, reason: .rollbackRequested, for: .rollback)
     var approvalID: String?
     if target.needsApproval {

@@ -98,11 +98,7 @@ public final class Stager {
     -> StagingResult
   {
     let reason = machine.stagingReason
-    if machine.state.locks.upgradeLocked {
-      throw A0Error(
-        .wrongState, "upgrades are locked in \(machine.state.currentState.rawValue)",
-        why: machine.state.locks.lockReason, next: "A human must run `a0 reset --reason TEXT` first")
-    }
+    try machine.requireUnlocked(for: .beginStaging)
     // Invariant 8: repeating the staging that produced VALIDATING is a no-op.
     if machine.state.currentState == .validating, machine.state.reasonCode == .stagingCompleted,
       machine.state.activeOperation?.type == .upgrade,

@@ -19,11 +19,7 @@ public enum UpgradeRequests {
     _ machine: Machine, upstream: Upstream, version: Version, reason: String, allowPrerelease: Bool,
     forceCheck: Bool, caller: Caller
   ) throws(A0Error) -> RequestOutcome {
-    if machine.state.locks.upgradeLocked {
-      throw A0Error(
-        .wrongState, "upgrades are locked in \(machine.state.currentState.rawValue)",
-        why: machine.state.locks.lockReason, next: "A human must run `a0 reset --reason TEXT` first")
-    }
+    try machine.requireUnlocked(for: .requestUpgrade)
     if version.isPrerelease && !allowPrerelease {
       throw A0Error(
         .badInput, "\(version) is a pre-release", next: "Pass --allow-prerelease to request it anyway")
@@ -132,11 +128,7 @@ public enum UpgradeRequests {
     _ machine: Machine, record found: ApprovalRecord?, reference: String, approve: Bool, caller: Caller,
     reason: String, allowDowngrade: Bool, evidence: [String: JSONValue]
   ) throws(A0Error) -> ApprovalRecord {
-    if approve && machine.state.locks.upgradeLocked {
-      throw A0Error(
-        .wrongState, "upgrades are locked in \(machine.state.currentState.rawValue)",
-        why: machine.state.locks.lockReason, next: "A human must run `a0 reset --reason TEXT` first")
-    }
+    try machine.requireUnlocked(for: approve ? .approve : .deny)
     guard var record = found else {
       throw A0Error(
         .approvalRequired, "no pending request matches \(reference)",

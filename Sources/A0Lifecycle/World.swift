@@ -23,6 +23,11 @@ public struct World: Sendable {
     self.commands = commands
   }
 
+  /// A runner for children given `tools`, before any home is open.
+  public func runner(tools: ChildEnvironment) -> any CommandRunning {
+    commands(ProcessRunner(environment: tools))
+  }
+
   /// The real one.
   public static var system: World { World() }
 }
