@@ -60,6 +60,17 @@ public enum UpgradeRequests {
         record: existing, isExisting: true, production: production?.version,
         secondChannelChecked: apiCommit != nil)
     }
+    return try recordNew(
+      machine, version: version, commit: release.commitSHA, production: production, reason: reason,
+      secondChannel: apiCommit != nil, caller: caller)
+  }
+
+  /// A new request, pending a human: an upgrade, or a downgrade when the
+  /// version is older than production's.
+  static func recordNew(
+    _ machine: Machine, version: Version, commit: String, production: ProductionInfo?, reason: String,
+    secondChannel: Bool, caller: Caller
+  ) throws(A0Error) -> RequestOutcome {
     var kind = ApprovalRecord.Kind.upgrade
     if let current = production.flatMap({ Version(tag: $0.version) }) {
       if version.isSamePosition(as: current) {
@@ -67,20 +78,21 @@ public enum UpgradeRequests {
       }
       if !version.isNewer(than: current) { kind = .downgrade }
     }
+    let now = machine.clock.now()
     let record = ApprovalRecord(
-      requestID: newRequestID(at: now), version: version.tag, commitSHA: release.commitSHA, kind: kind,
+      requestID: newRequestID(at: now), version: version.tag, commitSHA: commit, kind: kind,
       requester: caller.actor, requestedAt: now, reason: reason)
     try machine.record(
       eventType: "upgrade_requested", actor: caller.actor,
       details: [
         "request_id": .string(record.requestID), "version": .string(record.version),
         "commit_sha": .string(record.commitSHA), "kind": .string(kind.rawValue), "reason": .string(reason),
-        "production": .optional(production?.version), "second_channel": .bool(apiCommit != nil),
+        "production": .optional(production?.version), "second_channel": .bool(secondChannel),
       ])
     try ApprovalStore(paths: machine.paths).save(record)
     return RequestOutcome(
       record: record, isExisting: false, production: production?.version,
-      secondChannelChecked: apiCommit != nil)
+      secondChannelChecked: secondChannel)
   }
 
   /// An integrity violation outside an operation: journaled, executor
