@@ -22,7 +22,7 @@ struct Status: Operation {
     let machine = try context.openForReading(Self.operationName)
     return StatusOutput(
       paths: machine.paths, state: machine.state, production: ProductionInfo.read(machine.paths),
-      notes: machine.recoveryNotes)
+      knownGood: ProductionInfo.read(path: machine.paths.knownGood), notes: machine.recoveryNotes)
   }
 
   /// The settings of `a0 status [--json] [--home PATH]`, the command an
@@ -54,12 +54,15 @@ struct StatusOutput: CommandOutput {
   let paths: HomePaths
   let state: StateRecord
   let production: ProductionInfo?
+  /// The release a rollback returns to, which a human confirmed.
+  let knownGood: ProductionInfo?
   let notes: [String]
 
   var json: JSONValue {
     guard case .object(var members) = state.json else { return state.json }
     members["home"] = .string(paths.root)
     members["production"] = production?.json ?? .null
+    members["known_good"] = knownGood?.json ?? .null
     members["notes"] = .array(notes.map(JSONValue.string))
     return .object(members)
   }
@@ -74,6 +77,7 @@ struct StatusOutput: CommandOutput {
         "Production",
         production.map { "\($0.version) (build \($0.buildID), deployed \($0.deployedAt))" } ?? "none"
       ),
+      ("Known-good", knownGood.map { "\($0.version) (build \($0.buildID))" } ?? "none"),
       (
         "Active operation",
         state.activeOperation.map {
