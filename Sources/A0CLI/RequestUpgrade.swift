@@ -60,12 +60,16 @@ struct RequestOutput: CommandOutput {
 
   var text: String {
     let record = outcome.record
+    let next =
+      record.status == .approved
+      ? "It is approved already: `a0 begin-staging \(record.version)` uses it."
+      : "A human approves it with `a0 approve \(record.requestID)`\(record.kind == .downgrade ? " --downgrade" : "")."
     return """
       \(outcome.isExisting ? "A request already exists" : "Requested") \(record.kind == .downgrade ? "downgrade" : "upgrade") to \(record.version) at commit \(record.commitSHA)
         request:    \(record.requestID)
         requester:  \(record.requester)
         production: \(outcome.production ?? "none")
-      A human approves it with `a0 approve \(record.requestID)`\(record.kind == .downgrade ? " --downgrade" : "").
+      \(next)
       """
   }
 }

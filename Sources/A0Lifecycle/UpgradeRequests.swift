@@ -27,8 +27,10 @@ public enum UpgradeRequests {
     let production = ProductionInfo.read(machine.paths)
     let store = ApprovalStore(paths: machine.paths)
     let now = machine.clock.now()
-    let existing = try store.all().records.first {
-      $0.version == version.tag && $0.status == .pending
+    // A request still pending, or approved and not yet used, is the one
+    // asked for: a repeated request (a timer's, a rerun playbook's) adds none.
+    let existing = try store.all().records.last {
+      $0.version == version.tag && ($0.status == .pending || $0.status == .approved)
         && !$0.isExpired(at: now, ttlHours: machine.config.humans.approvalTTLHours)
     }
     if let existing, !forceCheck {

@@ -55,11 +55,11 @@ public enum A0Binary {
     return try RunningProcess("/usr/bin/script", ["-qec", command, "/dev/null"], stdin: typed)
   }
 
-  static func shellQuote(_ text: String) -> String {
+  public static func shellQuote(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
   }
 
-  static func runProgram(
+  public static func runProgram(
     _ program: String, _ arguments: [String], stdin: String, environment: [String: String]
   )
     throws -> Result

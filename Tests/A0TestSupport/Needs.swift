@@ -10,7 +10,7 @@ import Foundation
 /// (`CI=true`, set by CI and `.ci/run`'s caller) it runs anyway, so a
 /// missing tool fails loudly instead of silently shrinking the suite.
 public enum Needs {
-  static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+  public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
   /// A tool on the caller's PATH.
   public static func tool(_ name: String) -> Bool { underCI || TestTools.callerTools.find(name) != nil }
@@ -29,6 +29,9 @@ public enum Needs {
   public static let uvReason = "needs uv on PATH (python3 -m pip install uv); CI installs it"
   public static let mcpReason =
     "needs the Python MCP client (python3 -m pip install mcp==1.22.0, as Agent Zero pins it); CI installs it"
+  public static let ansibleReason =
+    "needs root, Debian's openssh-server (/usr/sbin/sshd) and ansible-playbook on PATH "
+    + "(python3 -m pip install ansible-core); CI installs them"
   public static let rootReason =
     "needs root (creates Unix users, sudo rules or mounts); CI runs as root"
 }

@@ -33,6 +33,16 @@ public enum SampleApp {
     -> (HomePaths, Published)
   {
     let published = try publish(in: directory)
+    return (try home(in: directory, published: published, port: port, installer: installer), published)
+  }
+
+  /// A home for the sample app published elsewhere (several homes may share one upstream).
+  public static func home(
+    in directory: String, published: Published, port: UInt16? = nil, installer: String = "pip"
+  )
+    throws -> HomePaths
+  {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let paths = try TestHome.initialise(in: directory, upstream: published.upstream, name: "app")
     let servicePort = try port ?? SilentListener.freePort()
     let service = examples + "/sample-service"
@@ -56,7 +66,7 @@ public enum SampleApp {
         "service.health_timeout_seconds": "6", "service.health_interval_seconds": "1",
         "service.stable_seconds": "1", "service.restart_timeout_seconds": "20",
       ])
-    return (paths, published)
+    return paths
   }
 
   /// Requests and approves `version` as a human would (through a pty).

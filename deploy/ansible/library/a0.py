@@ -89,7 +89,7 @@ options:
     type: str
   dry_run:
     description:
-      - For C(begin-staging): check the state, the authority and the approval,
+      - For C(begin-staging), check the state, the authority and the approval,
         print the plan, change nothing.
     type: bool
     default: false
