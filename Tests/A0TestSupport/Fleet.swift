@@ -85,7 +85,8 @@ public final class Fleet {
       ansible, ["-i", inventory, Self.playbooks + "/" + playbook] + arguments, stdin: "",
       environment: [
         "ANSIBLE_NOCOLOR": "1", "ANSIBLE_PIPELINING": "True",
-        "ANSIBLE_LOCAL_TEMP": directory + "/ansible-tmp",
+        "ANSIBLE_LOCAL_TEMP": directory + "/ansible-tmp", "ANSIBLE_HOME": directory + "/ansible-home",
+        "LC_ALL": "C.UTF-8",
         "ANSIBLE_SSH_CONTROL_PATH_DIR": directory + "/cp", "ANSIBLE_FORKS": "8",
       ])
   }
