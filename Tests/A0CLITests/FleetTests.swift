@@ -155,6 +155,14 @@ struct FleetTests {
       #expect(try state(fleet, host) == ("IDLE", "v1.0.0", "v1.0.0"), "\(host.name)")
     }
 
+    // A canary that cannot be reached counts as failed: the rollout stops, the rest untouched.
+    try fleet.disconnect(h1)
+    let journals = [h3, h4].map { TestHome.read($0.paths.journal) }
+    let unreachable = try fleet.play("rollout.yml", ["-e", "version=v1.1.0", "-e", "a0_hosts=h1:h3:h4"])
+    #expect(unreachable.status != 0, "\(unreachable.stdout)")
+    #expect(table(unreachable.stdout)[h1.name]?.first == "unreachable", "\(unreachable.stdout)")
+    #expect([h3, h4].map { TestHome.read($0.paths.journal) } == journals, "h3 and h4 were not touched")
+
     // A key no host allows approves nothing anywhere.
     let requested = try fleet.play("request.yml", ["-e", "version=v1.3.0", "-e", "a0_hosts=h3:h4"])
     #expect(requested.status == 0, "\(requested.stdout)")

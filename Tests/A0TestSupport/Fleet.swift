@@ -91,6 +91,17 @@ public final class Fleet {
       ])
   }
 
+  /// Stops a host's sshd and its open sessions (Ansible keeps a master
+  /// connection open between runs): Ansible can no longer reach the host.
+  public func disconnect(_ host: Host) throws {
+    guard let index = hosts.firstIndex(where: { $0.name == host.name }) else { return }
+    let daemon = daemons[index].pid
+    _ = try A0Binary.runProgram(
+      "/usr/bin/pkill", ["-TERM", "-P", String(daemon)], stdin: "", environment: [:])
+    kill(daemon, SIGTERM)
+    _ = daemons[index].wait()
+  }
+
   /// The `a0 status --json` data of a host, read directly.
   public func status(_ host: Host) throws -> JSONValue? { try SampleApp.status(host.paths) }
 
