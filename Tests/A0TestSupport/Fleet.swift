@@ -57,7 +57,7 @@ public final class Fleet {
       try TestHome.configure(
         paths, ["humans.proof": "\"ssh-signature\"", "humans.allowed_signers": "\"\(keys.allowedSigners)\""])
       try TestHome.put(paths, state: .idle, authority: .executor)
-      let port = try Self.freePort(on: address)
+      let port = try SilentListener.freePort(on: address)
       daemons.append(try Self.startSSHD(directory: directory, name: name, address: address, port: port))
       hosts.append(Host(name: name, address: address, paths: paths))
       lines.append(
@@ -116,23 +116,6 @@ public final class Fleet {
       host.paths, ["service.restart": "[\"/bin/sh\", \"-c\", \(TOMLText.quote(script))]"])
   }
 
-  static func freePort(on address: String) throws -> UInt16 {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var socketAddress = sockaddr_in()
-    socketAddress.sin_family = sa_family_t(AF_INET)
-    socketAddress.sin_addr.s_addr = inet_addr(address)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &socketAddress) { pointer in
-      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-    }
-    guard bound == 0 else { throw FixtureError(message: "cannot bind \(address)") }
-    _ = withUnsafeMutablePointer(to: &socketAddress) { pointer in
-      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    return UInt16(bigEndian: socketAddress.sin_port)
-  }
-
   static func startSSHD(directory: String, name: String, address: String, port: UInt16) throws
     -> RunningProcess
   {
@@ -146,21 +129,10 @@ public final class Fleet {
     ]
     try (settings.joined(separator: "\n") + "\n").write(toFile: config, atomically: false, encoding: .utf8)
     let daemon = try A0Binary.startProgram(sshd, ["-D", "-e", "-f", config])
-    for _ in 0..<100 {
-      let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-      var socketAddress = sockaddr_in()
-      socketAddress.sin_family = sa_family_t(AF_INET)
-      socketAddress.sin_addr.s_addr = inet_addr(address)
-      socketAddress.sin_port = port.bigEndian
-      let connected = withUnsafeMutablePointer(to: &socketAddress) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-      }
-      close(probe)
-      if connected == 0 { return daemon }
-      usleep(50_000)
+    guard SilentListener.waitForListener(address: address, port: port) else {
+      kill(daemon.pid, SIGTERM)
+      throw FixtureError(message: "sshd for \(name) did not start on \(address):\(port)")
     }
-    throw FixtureError(message: "sshd for \(name) did not start on \(address):\(port)")
+    return daemon
   }
 }

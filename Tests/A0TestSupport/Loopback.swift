@@ -4,18 +4,18 @@ import Foundation
   import Glibc
 #endif
 
-/// A TCP listener on 127.0.0.1 that accepts connections (the kernel does)
-/// and never answers: a hanging server.
+/// A TCP listener on a loopback address that accepts connections (the
+/// kernel does) and never answers: a hanging server.
 public final class SilentListener {
   public let port: UInt16
   private let descriptor: Int32
 
-  public init() throws {
+  public init(address loopback: String = "127.0.0.1") throws {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     self.descriptor = descriptor
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_addr.s_addr = inet_addr(loopback)
     address.sin_port = 0
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
@@ -30,10 +30,30 @@ public final class SilentListener {
 
   deinit { close(descriptor) }
 
-  /// A port that was free a moment ago.
-  public static func freePort() throws -> UInt16 {
-    let listener = try SilentListener()
+  /// A port of `address` that was free a moment ago.
+  public static func freePort(on address: String = "127.0.0.1") throws -> UInt16 {
+    let listener = try SilentListener(address: address)
     return listener.port
+  }
+
+  /// Waits up to five seconds until something accepts connections on `address`:`port`.
+  public static func waitForListener(address: String = "127.0.0.1", port: UInt16) -> Bool {
+    for _ in 0..<100 {
+      let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      var socketAddress = sockaddr_in()
+      socketAddress.sin_family = sa_family_t(AF_INET)
+      socketAddress.sin_addr.s_addr = inet_addr(address)
+      socketAddress.sin_port = port.bigEndian
+      let connected = withUnsafeMutablePointer(to: &socketAddress) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+      }
+      close(probe)
+      if connected == 0 { return true }
+      usleep(50_000)
+    }
+    return false
   }
 }
 
@@ -69,22 +89,9 @@ public final class FixtureHTTPServer {
       """
     process = try RunningProcess(
       "/usr/bin/env", ["python3", "-c", script, routesFile, String(port)], stdin: "")
-    for _ in 0..<100 {
-      let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-      var address = sockaddr_in()
-      address.sin_family = sa_family_t(AF_INET)
-      address.sin_addr.s_addr = inet_addr("127.0.0.1")
-      address.sin_port = port.bigEndian
-      let connected = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          connect(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-      }
-      close(probe)
-      if connected == 0 { return }
-      usleep(50_000)
+    guard SilentListener.waitForListener(port: port) else {
+      throw FixtureError(message: "the fixture HTTP server did not start")
     }
-    throw FixtureError(message: "the fixture HTTP server did not start")
   }
 
   public var baseURL: String { "http://127.0.0.1:\(port)" }
