@@ -110,8 +110,12 @@ struct FleetTests {
     // v1.1.0 cannot start on h2: wave 1 keeps it, h2 is rolled back by a0, wave 3 never starts.
     try fleet.breakRelease("v1.1.0", on: h2)
     try request(fleet, "v1.1.0")
-    let partial = try fleet.play("rollout.yml", ["-e", "version=v1.1.0"])
+    // The waves as an operator types them in a shell: -e a0_waves='[1, 1, "100%"]'.
+    let partial = try fleet.play("rollout.yml", ["-e", "version=v1.1.0", "-e", "a0_waves=[1, 1, \"100%\"]"])
     #expect(partial.status != 0, "\(partial.stdout)")
+    #expect(
+      partial.stdout.components(separatedBy: "PLAY [Roll out v1.1.0 in waves]").count - 1 == 2,
+      "waves 1 and 2")
     #expect(try state(fleet, h1) == ("COMPLETE", "v1.1.0", "v1.0.0"))
     #expect(try state(fleet, h2) == ("IDLE", "v1.0.0", "v1.0.0"))
     let switchedBack = try TestHome.journalEvents(h2.paths).filter {
