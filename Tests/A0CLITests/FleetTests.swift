@@ -81,6 +81,14 @@ struct FleetTests {
     let again = try fleet.play("request.yml", ["-e", "version=v1.0.0"])
     #expect(again.status == 0 && !again.stdout.contains("changed=1"), "\(again.stdout)")
 
+    // Check mode says each host would change, and changes none.
+    let dryRun = try fleet.play("rollout.yml", ["-e", "version=v1.0.0", "--check"])
+    #expect(dryRun.status == 0, "\(dryRun.stdout)")
+    for host in fleet.hosts {
+      #expect(table(dryRun.stdout)[host.name]?.prefix(2) == ["changed", "IDLE"], "\(dryRun.stdout)")
+      #expect(try journalCount(host, "staging_started") == 0, "\(host.name)")
+    }
+
     // A healthy release in three waves: 1, 25 % (one host), the rest.
     let healthy = try fleet.play("rollout.yml", ["-e", "version=v1.0.0"])
     #expect(healthy.status == 0, "\(healthy.stdout)")
