@@ -32,7 +32,7 @@ public struct A0Command: ParsableCommand {
       StagingStatus.self,
       ListArtifacts.self, CleanupArtifacts.self, Validate.self, Promote.self, Upgrade.self, Rollback.self,
       Verify.self, Confirm.self, ClearFailure.self, Reset.self, Grant.self,
-      Revoke.self, DoctorCommand.self, TreeHash.self, MCPServe.self,
+      Revoke.self, DoctorCommand.self, TreeHash.self, MCPServe.self, NotifyDeliver.self,
     ]
   )
 

@@ -12,7 +12,12 @@ struct CheckUpdates: Operation {
       date (`v0.9.8-pre` < `v0.9.8` < `v0.9.8.1` < `v1.0`). Pre-releases are hidden unless asked for.
       An unreachable or hanging upstream gives exit 7 within upstream.timeout_seconds.
 
+      With --notify (for a timer), it also journals `update_available` for each offered version it has
+      not announced before, and `approval_expiring` for each approval in its last quarter of life and
+      still unused, once each; `[notify]` then tells the human. It takes the lock to write them.
+
         $ a0 check-updates --json | jq -r '.data.newer[0].version'
+        $ a0 check-updates --notify --quiet
       """)
 
   @OptionGroup var global: GlobalOptions
@@ -20,27 +25,47 @@ struct CheckUpdates: Operation {
   @Flag(help: "Include pre-releases (tags like v0.9.8-pre or v1.2.3-rc.1).")
   var allowPrerelease = false
 
+  @Flag(help: "Journal each newly offered version and each approval about to expire, once (for a timer).")
+  var notify = false
+
   func perform(_ context: CommandContext) throws -> any CommandOutput {
-    let machine = try context.openForReading(Self.operationName)
-    let (releases, ignored) = try machine.upstream().releases()
+    let machine =
+      notify
+      ? try context.openForMutation(Self.operationName) : try context.openForReading(Self.operationName)
+    let upstream = machine.upstream()
+    let (releases, ignored) = try upstream.releases()
     let production = ProductionInfo.read(machine.paths)
     let current = production.flatMap { Version(tag: $0.version) }
-    let newer = releases.filter { release in
-      (allowPrerelease || !release.version.isPrerelease)
-        && (current.map { release.version.isNewer(than: $0) } ?? true)
+    let policy = ReleasePolicy(machine: machine, upstream: upstream)
+    var offered: [UpstreamRelease] = []
+    var heldBack: [(UpstreamRelease, ReleasePolicy.Hold)] = []
+    for release in releases where current.map({ release.version.isNewer(than: $0) }) ?? true {
+      switch try policy.hold(release, production: current, askedPrerelease: allowPrerelease) {
+      case nil: offered.append(release)
+      case .prerelease: continue
+      case let hold?: heldBack.append((release, hold))
+      }
     }
+    let announced =
+      notify
+      ? try Announcements(machine: machine).announce(offered: offered, production: production?.version) : []
     return UpdatesOutput(
-      production: production?.version, newer: newer, latest: releases.first { !$0.version.isPrerelease },
-      ignoredTags: ignored, upstream: machine.config.upstream.url)
+      production: production?.version, newer: offered, heldBack: heldBack,
+      latest: releases.first { !$0.version.isPrerelease }, ignoredTags: ignored,
+      upstream: machine.config.upstream.url, announced: notify ? announced : nil)
   }
 }
 
 struct UpdatesOutput: CommandOutput {
   let production: String?
   let newer: [UpstreamRelease]
+  /// Newer releases `[policy]` does not offer (yet), with why.
+  let heldBack: [(UpstreamRelease, ReleasePolicy.Hold)]
   let latest: UpstreamRelease?
   let ignoredTags: Int
   let upstream: String
+  /// With --notify: the events it journaled.
+  var announced: [AuditEvent]? = nil
 
   var json: JSONValue {
     [
@@ -52,7 +77,25 @@ struct UpdatesOutput: CommandOutput {
             "prerelease": .bool($0.version.isPrerelease),
           ]
         }),
+      "held_back": .array(
+        heldBack.map { release, hold in
+          var held: [String: JSONValue] = [
+            "version": .string(release.version.tag), "commit_sha": .string(release.commitSHA),
+            "reason": .string(hold.reason),
+          ]
+          if case .tooYoung(let eligible, _) = hold { held["eligible_at"] = .string(eligible.iso8601) }
+          return .object(held)
+        }),
       "latest": .optional(latest?.version.tag), "ignored_tags": .int(ignoredTags),
+      "announced": announced.map { events in
+        .array(
+          events.map {
+            [
+              "event": .string($0.eventType), "seq": .int($0.seq),
+              "version": .optional($0.details["version"]?.stringValue),
+            ]
+          })
+      } ?? .null,
     ]
   }
 
@@ -67,7 +110,19 @@ struct UpdatesOutput: CommandOutput {
       }
       lines.append("Request one with `a0 request-upgrade VERSION`.")
     }
+    if !heldBack.isEmpty {
+      lines.append("Held back by [policy]:")
+      lines += heldBack.map { release, hold in "  \(release.version.tag)\t\(hold.reason)" }
+    }
     if ignoredTags > 0 { lines.append("(\(ignoredTags) tags that are not versions were ignored)") }
+    if let announced {
+      lines.append(
+        announced.isEmpty
+          ? "Nothing new to announce."
+          : "Announced: "
+            + announced.map { "\($0.eventType) \($0.details["version"]?.stringValue ?? "")" }.joined(
+              separator: ", "))
+    }
     return lines.joined(separator: "\n")
   }
 }

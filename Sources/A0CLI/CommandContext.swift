@@ -44,6 +44,7 @@ struct CommandContext {
   func openForReading(_ command: String) throws(A0Error) -> Machine {
     let machine = try Machine.openForReading(paths: try paths(), command: "a0 \(command)", world: world)
     machine.frontEnd = options.frontEnd
+    NotifyKick.lastHome = NotifyKick.Home(machine)
     return machine
   }
 
@@ -51,6 +52,7 @@ struct CommandContext {
     let machine = try Machine.openForMutation(
       paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, world: world)
     machine.frontEnd = options.frontEnd
+    NotifyKick.lastHome = NotifyKick.Home(machine)
     return machine
   }
 

@@ -16,12 +16,31 @@ struct ExplainState: Operation {
 
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let machine = try context.openForReading(Self.operationName)
-    return ExplainOutput(state: machine.state)
+    let schedule = machine.config.policy.promoteSchedule
+    return ExplainOutput(
+      state: machine.state, windows: schedule.windows.isEmpty ? nil : schedule.summary,
+      windowWait: PromotionWindow(machine: machine).wait())
   }
 }
 
 struct ExplainOutput: CommandOutput {
   let state: StateRecord
+  /// `[policy] promote_windows`, when there are any.
+  var windows: String? = nil
+  /// When a promotion would wait for its window now.
+  var windowWait: PromotionWindow.Wait? = nil
+
+  var windowBlock: (command: String, why: String)? {
+    guard let wait = windowWait, ActionRules.blockReason(ActionRules.rule(.promote), in: state) == nil else {
+      return nil
+    }
+    return (
+      "promote",
+      "promotion waits for the window \(wait.windows), "
+        + (wait.opensAtWall.map { "opening \($0)" } ?? "which opens on no day in two weeks")
+        + "; a human may promote at once with --now"
+    )
+  }
 
   var nextStates: [(state: LifecycleState, authority: RequiredAuthority, how: String)] {
     TransitionTable.allowedTargets(from: state.currentState).map { target in
@@ -34,6 +53,7 @@ struct ExplainOutput: CommandOutput {
 
   var blocked: [(command: String, why: String)] {
     ActionRules.all.compactMap { rule in ActionRules.blockReason(rule, in: state).map { (rule.command, $0) } }
+      + (windowBlock.map { [$0] } ?? [])
   }
 
   var invariants: [String] {
@@ -70,6 +90,12 @@ struct ExplainOutput: CommandOutput {
           ]
         }),
       "invariants": .array(invariants.map(JSONValue.string)),
+      "promote_windows": windows.map { summary in
+        [
+          "windows": .string(summary), "open_now": .bool(windowWait == nil),
+          "opens_at": .optional(windowWait?.opensAt?.iso8601),
+        ]
+      } ?? .null,
     ]
   }
 
@@ -88,6 +114,12 @@ struct ExplainOutput: CommandOutput {
     if let failure = state.lastFailure {
       lines.append(
         "Last failure:    \(failure.error) (\(failure.state.rawValue)\(failure.cleared ? ", cleared" : ""))")
+    }
+    if let windows {
+      lines.append(
+        "Promote windows: \(windows), "
+          + (windowWait == nil
+            ? "open now" : "closed now, opening \(windowWait?.opensAtWall ?? "on no day in two weeks")"))
     }
     lines.append("")
     lines.append("Blocked actions:")

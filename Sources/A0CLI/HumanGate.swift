@@ -11,11 +11,13 @@ enum AuthorityGate {
   ///
   /// `payload` is what a signature must cover; by default the command
   /// payload over the action's name, its arguments and the last change of state.
+  /// `needs` raises the authority for an option only a human may use.
   static func require(
     _ rule: Action, _ machine: Machine, _ context: CommandContext, arguments: [String], action: String,
-    word: String, payload: String? = nil, stateCheck: () throws(A0Error) -> Void
+    word: String, payload: String? = nil, needs: RequiredAuthority? = nil,
+    stateCheck: () throws(A0Error) -> Void
   ) throws -> Caller {
-    let required = ActionRules.rule(rule).authority
+    let required = needs ?? ActionRules.rule(rule).authority
     let command = rule.rawValue
     let proof = context.proof(machine)
     try proof.checkOfferFitsMode()

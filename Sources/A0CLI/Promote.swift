@@ -11,7 +11,8 @@ struct Promote: Operation {
     abstract: "Put the validated artifact into production: VALIDATING → PROMOTING → COMPLETE, or roll back.",
     discussion: """
       Executor (or a proven human), in VALIDATING with a full, passing validation report for this
-      exact tree hash (exit 2 otherwise). Re-verifies the tree, snapshots user data, switches the
+      exact tree hash (exit 2 otherwise), and inside a `[policy] promote_windows` window (exit 2
+      otherwise, the artifact staying validated; `--now` is a human's override). Re-verifies the tree, snapshots user data, switches the
       production link atomically, restarts the service and polls health until it is stably healthy.
       Unhealthy, a failed restart or a timeout rolls back automatically — code and user data — and
       ends in IDLE; if the rollback fails too, FAILED_HARD.
@@ -21,18 +22,25 @@ struct Promote: Operation {
 
   @OptionGroup var global: GlobalOptions
 
+  @Flag(help: "Promote outside [policy] promote_windows (a human only).")
+  var now = false
+
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     Interrupts.install()
     let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
-      .promote, machine, context, arguments: [],
+      .promote, machine, context, arguments: now ? ["--now"] : [],
       action:
-        "Promote \(machine.state.activeOperation?.targetVersion ?? "the staged artifact") to production.",
-      word: machine.state.activeOperation?.targetVersion ?? "promote"
+        "Promote \(machine.state.activeOperation?.targetVersion ?? "the staged artifact") to production"
+        + (now ? ", outside its window." : "."),
+      word: machine.state.activeOperation?.targetVersion ?? "promote",
+      needs: now ? ActionRules.promoteOutsideWindow : nil
     ) { () throws(A0Error) in
       _ = try Promoter(machine: machine).checkPromotable()
+      try PromotionWindow(machine: machine).require(overridden: now)
     }
-    let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
+    let outcome = try Promoter(machine: machine, progress: context.progress).promote(
+      caller: caller, outsideWindow: now)
     return try PromotionOutput.finish(outcome)
   }
 }

@@ -27,6 +27,8 @@ enum Runner {
   static func run(
     _ command: String, _ options: GlobalSettings, _ body: (CommandContext) throws -> any CommandOutput
   ) throws {
+    // After the command, whatever its outcome: its events are durable, its lock released.
+    defer { NotifyKick.afterCommand() }
     do {
       let context = try CommandContext(options: options)
       let output = try body(context)

@@ -10,7 +10,9 @@ struct Upgrade: Operation {
     commandName: "upgrade",
     abstract: "begin-staging, validate and promote in one command, stopping at the first failure.",
     discussion: """
-      Executor (or a proven human), with an approval for VERSION.
+      Executor (or a proven human), with an approval for VERSION. Outside `[policy] promote_windows` it
+      stops after validating (exit 2, VALIDATING), to be promoted in the window; `--now` is a human's
+      override.
 
         $ a0 upgrade v1.1.0
       """)
@@ -23,21 +25,26 @@ struct Upgrade: Operation {
   @Flag(help: "Build again even when a valid artifact of this version exists.")
   var rebuild = false
 
+  @Flag(help: "Promote outside [policy] promote_windows (a human only).")
+  var now = false
+
   func perform(_ context: CommandContext) throws -> any CommandOutput {
     let target = try parseVersion(try singleValue(version, name: "version"))
     Interrupts.install()
     let machine = try context.openForMutation(Self.operationName)
     let caller = try AuthorityGate.require(
       .upgrade, machine, context,
-      arguments: [target.tag] + (rebuild ? ["--rebuild"] : []),
-      action: "Upgrade to \(target).", word: target.tag
+      arguments: [target.tag] + (rebuild ? ["--rebuild"] : []) + (now ? ["--now"] : []),
+      action: "Upgrade to \(target)\(now ? ", promoting outside its window" : "").", word: target.tag,
+      needs: now ? ActionRules.promoteOutsideWindow : nil
     ) { () throws(A0Error) in
       try machine.checkTransition(to: .staging, reason: machine.stagingReason, for: .upgrade)
     }
     _ = try Stager(machine: machine, progress: context.progress).stage(
       version: target, caller: caller, rebuild: rebuild, dryRun: false)
     return try validateThenPromote(
-      machine, context, caller: caller, failure: "validation of \(target) failed", showReport: true)
+      machine, context, caller: caller, failure: "validation of \(target) failed", showReport: true,
+      outsideWindow: now)
   }
 }
 
@@ -133,7 +140,8 @@ struct VerifyOutput: CommandOutput {
 /// The second half of `upgrade` and `rollback`: every check on the staged
 /// artifact, then promotion with its automatic rollback.
 private func validateThenPromote(
-  _ machine: Machine, _ context: CommandContext, caller: Caller, failure: String, showReport: Bool
+  _ machine: Machine, _ context: CommandContext, caller: Caller, failure: String, showReport: Bool,
+  outsideWindow: Bool = false
 ) throws -> any CommandOutput {
   let validation = try Validator(machine: machine, progress: context.progress).validate(
     caller: caller, only: [])
@@ -142,6 +150,7 @@ private func validateThenPromote(
       .operationFailed, failure, why: validation.report.failureSummary,
       next: showReport ? "See \(validation.reportPath)" : nil)
   }
-  let outcome = try Promoter(machine: machine, progress: context.progress).promote(caller: caller)
+  let outcome = try Promoter(machine: machine, progress: context.progress).promote(
+    caller: caller, outsideWindow: outsideWindow)
   return try PromotionOutput.finish(outcome)
 }

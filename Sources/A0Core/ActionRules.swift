@@ -70,6 +70,10 @@ public enum ActionRules {
 
   public static let all: [ActionRule] = Action.allCases.map(rule)
 
+  /// Promoting outside `[policy] promote_windows` (`promote --now`,
+  /// `upgrade --now`): the window is the human's, so is leaving it.
+  public static let promoteOutsideWindow = RequiredAuthority.human
+
   /// Why `rule` cannot run in `record`'s state, or nil when the state allows it.
   public static func blockReason(_ rule: ActionRule, in record: StateRecord) -> String? {
     if record.locks.upgradeLocked && rule.isLockedByUpgradeLock {

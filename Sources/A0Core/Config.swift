@@ -89,6 +89,16 @@ public struct Config: Equatable, Sendable {
   public var humans: Humans
   public var agent: Agent
   public var tools = Tools(path: nil)
+  public var policy = UpdatePolicy()
+  public var notify = Notify()
+
+  /// `[notify]`: a command run once per matching journal event.
+  public struct Notify: Equatable, Sendable {
+    /// An argument array; empty turns notifications off.
+    public var command: [String] = []
+    public var events: [String] = NotificationName.defaults
+    public var timeoutSeconds = 30
+  }
 
   /// The Agent Zero defaults `a0 init` writes.
   public static func defaults(upstream url: String, link: String) -> Config {
@@ -189,6 +199,18 @@ public struct Config: Equatable, Sendable {
 
       [agent]
       name = \(string(agent.name))
+
+      [notify]
+      command = []                  # e.g. ["curl", "-fsS", "-d", "@-", "https://ntfy.example/a0"]: the event's JSON on stdin
+      events = \(array(notify.events))
+      timeout_seconds = \(notify.timeoutSeconds)
+
+      [policy]
+      track = \(string(policy.track.rawValue))                 # any | major | minor | patch: how far from production a version may be
+      \(policy.allowPrerelease.map { "allow_prerelease = \($0)        " } ?? "# allow_prerelease = false  ")# absent: --allow-prerelease decides; false: never; true: always offered
+      min_release_age_hours = \(policy.minReleaseAgeHours)     # hours after the release's commit before it is offered; 0: at once
+      promote_windows = \(array(policy.promoteSchedule.windows.map(\.description)))           # e.g. ["Sat 02:00-05:00", "weekdays 03:00-04:00"]: when a promotion may start; [] = any time; rollbacks never wait
+      time_zone = \(string(policy.promoteSchedule.timeZone))             # the windows' zone: local (/etc/localtime, never the caller's TZ) | UTC | e.g. Europe/Berlin
       \(tools.path.map { """
 
         [tools]

@@ -24,6 +24,9 @@ public struct HomePaths: Sendable, Equatable {
   public var lastHealthCheck: String { billy + "/last_health_check.json" }
   /// The installers' caches (`cache/uv`).
   public var cache: String { billy + "/cache" }
+  /// The last journal event notifications were delivered for, and the back-off.
+  public var notifyCursor: String { billy + "/notify.json" }
+  public var notifyLock: String { billy + "/notify.lock" }
   public var uvCache: String { cache + "/uv" }
   /// Validation's scratch copies of releases.
   public var scratch: String { billy + "/tmp" }

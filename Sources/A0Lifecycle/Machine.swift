@@ -50,6 +50,11 @@ public final class Machine {
   /// An HTTP client whose requests run as this home's children.
   public func http() -> any HTTPFetching { world.http(runner()) }
 
+  /// This home's notifications.
+  public func notifier() -> Notifier {
+    Notifier(paths: paths, config: config, world: world, children: children)
+  }
+
   /// The configured upstream, reached through this home's runner and HTTP client.
   public func upstream() -> Upstream {
     let runner = runner()
@@ -68,6 +73,7 @@ public final class Machine {
     let machine = Machine(
       paths: paths, config: config, world: world, state: .initial(at: world.clock.now()), lock: lock)
     try machine.recover()
+    machine.notifier().baseline { (try? machine.journal.readTail().lastEvent?.seq) ?? 0 }
     return machine
   }
 

@@ -69,7 +69,13 @@ public final class Promoter {
   func passingReport(version: String, operationID: String, treeHash: String) throws(A0Error) -> String? {
     let directory = paths.reports + "/" + version
     guard FileIO.isDirectory(directory) else { return nil }
-    let events = try machine.journal.events(from: machine.state.auditSeq)
+    // Back to the entry into VALIDATING, not to the last state write: a
+    // grant, a refused attempt or `a0 verify` while the promotion waits
+    // (for its window, say) leaves the validation standing.
+    let events = try machine.journal.events(backTo: {
+      $0.eventType == "state_transition"
+        && $0.details["to"]?.stringValue == LifecycleState.validating.rawValue
+    })
     let vouched = Set(
       events.filter {
         $0.eventType == "validation_passed" && $0.details["operation_id"]?.stringValue == operationID
@@ -110,8 +116,10 @@ public final class Promoter {
     return (artifact, report)
   }
 
-  public func promote(caller: Caller) throws(A0Error) -> Outcome {
+  /// `outsideWindow`: a human's override of `[policy] promote_windows`.
+  public func promote(caller: Caller, outsideWindow: Bool = false) throws(A0Error) -> Outcome {
     let (artifact, report) = try checkPromotable()
+    let overridden = try PromotionWindow(machine: machine).require(overridden: outsideWindow)
     let operationID = machine.state.operationID ?? artifact.buildID
     // Re-verify right before production sees it: a file edited since
     // validation is caught here, and production is not touched.
@@ -143,6 +151,7 @@ public final class Promoter {
         "report": .string(report),
         "previous_version": .optional(previous?.version), "previous_build_id": .optional(previous?.buildID),
         "operation_type": .optional(machine.state.activeOperation?.type.rawValue),
+        "outside_window": .optional(overridden?.windows),
       ])
     return try continuePromotion(context, caller: caller, switched: false)
   }

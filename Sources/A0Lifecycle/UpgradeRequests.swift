@@ -20,9 +20,13 @@ public enum UpgradeRequests {
     forceCheck: Bool, caller: Caller
   ) throws(A0Error) -> RequestOutcome {
     try machine.requireUnlocked(for: .requestUpgrade)
-    if version.isPrerelease && !allowPrerelease {
+    let policy = machine.config.policy
+    if version.isPrerelease && !policy.takesPrereleases(asked: allowPrerelease) {
       throw A0Error(
-        .badInput, "\(version) is a pre-release", next: "Pass --allow-prerelease to request it anyway")
+        .badInput, "\(version) is a pre-release",
+        why: policy.allowPrerelease == false ? "[policy] allow_prerelease = false" : nil,
+        next: policy.allowPrerelease == false
+          ? "Pre-releases stay out while the policy says so" : "Pass --allow-prerelease to request it anyway")
     }
     let production = ProductionInfo.read(machine.paths)
     let store = ApprovalStore(paths: machine.paths)
@@ -43,6 +47,14 @@ public enum UpgradeRequests {
       throw A0Error(
         .badInput, "\(version) is not a tag of the upstream", why: machine.config.upstream.url,
         next: "Run `a0 check-updates` to see the versions upstream offers")
+    }
+    if existing == nil,
+      let hold = try ReleasePolicy(machine: machine, upstream: upstream).hold(
+        release, production: production.flatMap { Version(tag: $0.version) }, askedPrerelease: true)
+    {
+      var next = "Choose a version the policy takes (`a0 check-updates`), or change [policy] in config.toml"
+      if case .tooYoung(let eligible, _) = hold { next = "Request it again after \(eligible.iso8601)" }
+      throw A0Error(.badInput, "\(version) is held back by the update policy", why: hold.reason, next: next)
     }
     let apiCommit = try upstream.apiCommit(for: version.tag)
     if let apiCommit, apiCommit != release.commitSHA {

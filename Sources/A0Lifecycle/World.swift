@@ -12,15 +12,19 @@ public struct World: Sendable {
   /// Turns each runner the lifecycle makes into the one it uses: itself,
   /// unless a test wraps or replaces it.
   public var commands: @Sendable (ProcessRunner) -> any CommandRunning
+  /// A zone's UTC offsets, by the name config.toml gives it.
+  public var timeZone: @Sendable (String) -> @Sendable (Timestamp) -> Int
 
   public init(
     clock: any Clock = SystemClock(),
+    timeZone: @escaping @Sendable (String) -> @Sendable (Timestamp) -> Int = TimeZones.offsets,
     http: @escaping @Sendable (any CommandRunning) -> any HTTPFetching = { HTTPClient(runner: $0) },
     commands: @escaping @Sendable (ProcessRunner) -> any CommandRunning = { $0 }
   ) {
     self.clock = clock
     self.http = http
     self.commands = commands
+    self.timeZone = timeZone
   }
 
   /// A runner for children given `tools`, before any home is open.

@@ -11,7 +11,11 @@ public final class BackgroundProcess {
   public let logPath: String
   private var stopped = false
 
-  public init(_ spec: CommandLineSpec, in environment: ChildEnvironment, logPath: String) throws(A0Error) {
+  /// `holderMarked`: whether the child carries this a0's mark, so recovery
+  /// stops it once this a0 is gone. False for a child meant to outlive it.
+  public init(
+    _ spec: CommandLineSpec, in environment: ChildEnvironment, logPath: String, holderMarked: Bool = true
+  ) throws(A0Error) {
     self.logPath = logPath
     let logDescriptor = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard logDescriptor >= 0 else {
@@ -21,7 +25,8 @@ public final class BackgroundProcess {
     let nullDescriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)
     defer { close(nullDescriptor) }
     pid = try Spawn.start(
-      environment.marking(spec), in: environment, stdin: nullDescriptor, stdout: logDescriptor,
+      holderMarked ? environment.marking(spec) : spec, in: environment, stdin: nullDescriptor,
+      stdout: logDescriptor,
       stderr: logDescriptor)
   }
 

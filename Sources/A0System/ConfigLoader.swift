@@ -133,7 +133,7 @@ private struct TableReader {
   mutating func read() throws(A0Error) -> Config {
     let known = [
       "upstream", "production", "python", "data", "validation", "service", "retention", "humans", "agent",
-      "tools",
+      "tools", "policy", "notify",
     ]
     for key in table.keys.sorted() where !known.contains(key) {
       throw bad(key, "is not a known table")
@@ -166,6 +166,8 @@ private struct TableReader {
     try readHumans(into: &config)
     try readAgent(into: &config)
     try readTools(into: &config)
+    try readPolicy(into: &config)
+    try readNotify(into: &config)
     return config
   }
 
@@ -340,6 +342,47 @@ private struct TableReader {
       }
       config.tools.path = directories
     }
+  }
+
+  /// `[notify]`: absent, notifications are off.
+  mutating func readNotify(into config: inout Config) throws(A0Error) {
+    let notify = try section("notify", keys: ["command", "events", "timeout_seconds"])
+    config.notify.command = try command(notify, "notify", "command", default: [], allowEmpty: true)
+    config.notify.events = try strings(notify, "notify", "events", default: NotificationName.defaults)
+    for event in config.notify.events where !NotificationName.all.contains(event) {
+      throw bad(
+        "notify.events",
+        "must name events of \(NotificationName.all.joined(separator: ", ")), not \"\(event)\"")
+    }
+    config.notify.timeoutSeconds = try integer(
+      notify, "notify", "timeout_seconds", default: 30, range: 1...600)
+  }
+
+  /// `[policy]`: absent keys keep what a0 did before the table existed.
+  mutating func readPolicy(into config: inout Config) throws(A0Error) {
+    let policy = try section(
+      "policy", keys: ["track", "allow_prerelease", "min_release_age_hours", "promote_windows", "time_zone"])
+    config.policy.track = try enumeration(policy, "policy", "track", default: .any)
+    if policy?["allow_prerelease"] != nil {
+      config.policy.allowPrerelease = try boolean(policy, "policy", "allow_prerelease", default: false)
+    }
+    config.policy.minReleaseAgeHours = try integer(
+      policy, "policy", "min_release_age_hours", default: 0, range: 0...8760)
+    var windows: [PromoteWindow] = []
+    for text in try strings(policy, "policy", "promote_windows", default: []) {
+      guard let window = PromoteWindow(text) else {
+        throw bad("policy.promote_windows", "\"\(text)\" is not a window: write \(PromoteWindow.grammar)")
+      }
+      windows.append(window)
+    }
+    let zone = try string(policy, "policy", "time_zone", default: "local")
+    guard TimeZones.isKnown(zone) else {
+      throw bad(
+        "policy.time_zone",
+        "must be \"local\" (the host's /etc/localtime), \"UTC\" or a zone of \(TimeZones.database) such as \"Europe/Berlin\", not \"\(zone)\""
+      )
+    }
+    config.policy.promoteSchedule = PromoteSchedule(windows: windows, timeZone: zone)
   }
 
   static func isModuleName(_ name: String) -> Bool {

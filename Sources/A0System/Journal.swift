@@ -81,11 +81,33 @@ public final class Journal {
   /// Every verifiable event with `seq >= first`, oldest first, read from
   /// the end (the recent past is what approvals and grants look at).
   public func events(from first: Int64) throws(A0Error) -> [AuditEvent] {
+    try events(backTo: { $0.seq <= first }).filter { $0.seq >= first }
+  }
+
+  /// The verifiable events from the newest back to the first that `isFirst`
+  /// accepts (or the journal's start), oldest first.
+  public func events(backTo isFirst: (AuditEvent) -> Bool) throws(A0Error) -> [AuditEvent] {
     var events: [AuditEvent] = []
     try forEachLineBackwards { line, _ in
       guard let event = try? AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex) else { return true }
-      if event.seq >= first { events.append(event) }
-      return event.seq > first
+      events.append(event)
+      return !isFirst(event)
+    }
+    return events.reversed()
+  }
+
+  /// Every verifiable event of one of `types`, oldest first. Only the lines
+  /// naming such a type are parsed, so reading a long journal stays cheap.
+  public func events(ofTypes types: Set<String>) throws(A0Error) -> [AuditEvent] {
+    let markers = types.map { Array("\"event_type\":\"\($0)\"".utf8) }
+    var events: [AuditEvent] = []
+    try forEachLineBackwards { line, _ in
+      guard markers.contains(where: { line.containsSubsequence($0) }),
+        let event = try? AuditEvent.parse(line: line[...], sha256: Digest.sha256Hex),
+        types.contains(event.eventType)
+      else { return true }
+      events.append(event)
+      return true
     }
     return events.reversed()
   }

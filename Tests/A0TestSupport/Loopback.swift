@@ -1,3 +1,4 @@
+import A0Core
 import Foundation
 
 #if canImport(Glibc)
@@ -95,6 +96,58 @@ public final class FixtureHTTPServer {
   }
 
   public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+  deinit { kill(process.pid, SIGKILL) }
+}
+
+/// An HTTP server in Python that answers every POST with 200 and records
+/// it (path, headers, body) as one JSON line in `log`: a webhook's receiver.
+public final class RecordingHTTPServer {
+  public let port: UInt16
+  public let log: String
+  let process: RunningProcess
+
+  public init(in directory: String) throws {
+    port = try SilentListener.freePort()
+    log = directory + "/requests-\(port).jsonl"
+    let script = """
+      import http.server, json, sys
+      class Handler(http.server.BaseHTTPRequestHandler):
+          def do_POST(self):
+              body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+              record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body.decode("utf-8", "replace")}
+              with open(sys.argv[1], "a") as log:
+                  log.write(json.dumps(record) + "\\n")
+              self.send_response(200)
+              self.send_header("Content-Type", "application/json")
+              self.send_header("Content-Length", "2")
+              self.end_headers()
+              self.wfile.write(b"{}")
+          def log_message(self, *args):
+              pass
+      server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[2])), Handler)
+      server.serve_forever()
+      """
+    process = try RunningProcess("/usr/bin/env", ["python3", "-c", script, log, String(port)], stdin: "")
+    guard SilentListener.waitForListener(port: port) else {
+      throw FixtureError(message: "the recording HTTP server did not start")
+    }
+  }
+
+  public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+  /// The requests received so far, once `count` have arrived (or 20 s passed).
+  public func requests(count: Int) -> [JSONValue] {
+    var lines: [JSONValue] = []
+    for _ in 0..<200 {
+      let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+      lines = text.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+      if lines.count >= count { break }
+      usleep(100_000)
+    }
+    return lines
+  }
 
   deinit { kill(process.pid, SIGKILL) }
 }

@@ -32,6 +32,9 @@ public enum Needs {
   public static let ansibleReason =
     "needs root, Debian's openssh-server (/usr/sbin/sshd) and ansible-playbook on PATH "
     + "(python3 -m pip install ansible-core); CI installs them"
+  public static let appriseReason =
+    "needs apprise on PATH (python3 -m pip install apprise); CI installs it beside ansible-core"
+  public static let systemdReason = "needs systemd-analyze (Debian's systemd); CI installs it"
   public static let rootReason =
     "needs root (creates Unix users, sudo rules or mounts); CI runs as root"
 }

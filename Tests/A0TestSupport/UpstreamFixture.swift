@@ -18,11 +18,15 @@ public final class UpstreamFixture {
     for tag in tags { try commit(tag: tag, annotated: annotated.contains(tag)) }
   }
 
-  /// Adds a commit and tags it.
-  public func commit(tag: String, annotated: Bool = false, file: String = "VERSION") throws {
+  /// Adds a commit and tags it; `hoursAgo` dates the commit in the past.
+  public func commit(tag: String, annotated: Bool = false, file: String = "VERSION", hoursAgo: Int = 0) throws
+  {
     try (tag + "\n").write(toFile: work + "/" + file, atomically: false, encoding: .utf8)
     try Self.git(["-C", work, "add", "-A"])
-    try Self.git(["-C", work, "commit", "-q", "-m", "release \(tag)"])
+    let seconds = Int(Date().timeIntervalSince1970) - hoursAgo * 3600
+    try Self.git(
+      ["-C", work, "commit", "-q", "-m", "release \(tag)"],
+      environment: ["GIT_COMMITTER_DATE": "@\(seconds) +0000", "GIT_AUTHOR_DATE": "@\(seconds) +0000"])
     if annotated {
       try Self.git(["-C", work, "tag", "-a", tag, "-m", "annotated \(tag)"])
     } else {
@@ -54,14 +58,14 @@ public final class UpstreamFixture {
   }
 
   @discardableResult
-  static func git(_ arguments: [String]) throws -> String {
+  static func git(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
     let result = try ProcessRunner().run(
       CommandLineSpec(
         [
           "git", "-c", "user.email=fixture@a0.invalid", "-c", "user.name=fixture", "-c",
           "init.defaultBranch=main",
         ]
-          + arguments, timeoutSeconds: 60))
+          + arguments, environment: environment, timeoutSeconds: 60))
     guard result.succeeded else { throw FixtureError(message: "git \(arguments): \(result.tail())") }
     return result.stdoutText
   }

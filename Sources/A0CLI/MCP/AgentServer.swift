@@ -117,6 +117,8 @@ struct AgentServer {
     } catch {
       throw A0Error(.badInput, tool.operation.message(for: error))
     }
+    // As after every CLI command: events this call journaled are delivered.
+    defer { NotifyKick.afterCommand() }
     do {
       let output = try operation.perform(try context())
       return Self.toolResult(output.text, data: output.json, isError: false)

@@ -132,7 +132,9 @@ extension AgentTool {
     AgentTool(
       name: "promote", operation: Promote.self,
       description: "Switches production to the validated artifact, restarts the service and waits for "
-        + "it to be healthy; rolls back by itself if it is not. Next: a human confirms it.",
+        + "it to be healthy; rolls back by itself if it is not. Outside the host's maintenance window "
+        + "it is refused and the artifact stays validated: promote again when the window opens. "
+        + "Next: a human confirms it.",
       parameters: [waitSeconds], readOnly: false, destructive: true, idempotent: false),
     AgentTool(
       name: "upgrade", operation: Upgrade.self,

@@ -1,5 +1,9 @@
 import A0Core
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// git, modelled: every invocation built here, as an argument array, with
 /// `--` before user values, a scrubbed environment and a timeout.
 public struct Git: Sendable {
@@ -43,6 +47,35 @@ public struct Git: Sendable {
         next: "Check the network and the URL in [upstream] url")
     }
     return Self.parseTags(result.stdoutText)
+  }
+
+  /// When the commit a tag names was committed, fetched (commit only, no
+  /// files) into the bare repository `cache`, made if missing.
+  public func commitTime(url: String, tag: String, commit: String, cache: String) throws(A0Error) -> Timestamp
+  {
+    if !FileIO.exists(cache + "/HEAD") {
+      try check(runner.run(Self.initBare(at: cache, timeoutSeconds: timeoutSeconds)), "cannot make \(cache)")
+    }
+    // One ref per process: readers run without the lock, and may fetch at once.
+    let ref = "refs/a0/release-time-\(getpid())"
+    try check(
+      runner.run(Self.fetchCommit(url: url, tag: tag, as: ref, into: cache, timeoutSeconds: timeoutSeconds)),
+      "cannot fetch the commit of \(tag)")
+    let shown = try runner.run(Self.commitTime(commit, in: cache, timeoutSeconds: timeoutSeconds))
+    try check(shown, "cannot read the commit time of \(tag)")
+    guard let seconds = Int64(shown.stdoutText.trimmingWhitespace) else {
+      throw A0Error(.upstreamUnreachable, "git gave no commit time for \(tag)", why: shown.tail(lines: 3))
+    }
+    return Timestamp(millisecondsSinceEpoch: seconds * 1000)
+  }
+
+  private func check(_ result: ProcessResult, _ what: String) throws(A0Error) {
+    guard result.succeeded else {
+      throw A0Error(
+        .upstreamUnreachable, what,
+        why: result.timedOut ? "no answer within \(Int(timeoutSeconds)) s" : result.tail(lines: 5),
+        next: "Check the network and the URL in [upstream] url")
+    }
   }
 
   /// Parses `ls-remote` output; a peeled line (`^{}`) wins over its tag object.
@@ -121,6 +154,32 @@ extension Git {
     -> CommandLineSpec
   {
     command(["symbolic-ref", "HEAD", branch], in: directory, timeoutSeconds: timeoutSeconds)
+  }
+
+  /// An empty bare repository (a cache of fetched commits).
+  public static func initBare(at directory: String, timeoutSeconds: Double) -> CommandLineSpec {
+    command(
+      ["init", "--quiet", "--bare", "--template=", "--", directory], in: nil, timeoutSeconds: timeoutSeconds)
+  }
+
+  /// The commit a tag names, without its files or history, into `ref` of the bare repository.
+  public static func fetchCommit(
+    url: String, tag: String, as ref: String, into bare: String, timeoutSeconds: Double
+  ) -> CommandLineSpec {
+    command(
+      [
+        "fetch", "--quiet", "--depth", "1", "--filter=blob:none", "--no-tags", "--", url,
+        "+refs/tags/\(tag):\(ref)",
+      ],
+      in: bare, timeoutSeconds: timeoutSeconds)
+  }
+
+  /// The committer time of `commit`, in seconds since 1970, on stdout.
+  public static func commitTime(_ commit: String, in directory: String, timeoutSeconds: Double)
+    -> CommandLineSpec
+  {
+    command(
+      ["show", "--no-patch", "--format=%ct", commit, "--"], in: directory, timeoutSeconds: timeoutSeconds)
   }
 
   /// Changed tracked files, NUL-separated (`status --porcelain -z`).
