@@ -1,7 +1,7 @@
 #!/bin/sh
 # a0 → e-mail through the host's sendmail (Postfix, Exim, msmtp, OpenSMTPD):
 #   [notify] command = ["/usr/local/lib/a0/notify/sendmail.sh", "ops@example.com"]
-# A third argument names another sendmail program (default /usr/sbin/sendmail).
+# A second argument names another sendmail program (default /usr/sbin/sendmail).
 set -eu
 here=$(dirname "$0")
 to=$1

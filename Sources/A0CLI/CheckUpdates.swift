@@ -17,7 +17,7 @@ struct CheckUpdates: Operation {
       still unused, once each; `[notify]` then tells the human. It takes the lock to write them.
 
         $ a0 check-updates --json | jq -r '.data.newer[0].version'
-        $ a0 check-updates --notify --quiet
+        $ a0 check-updates --notify --wait 600   # deploy/systemd/a0-check-updates.service
       """)
 
   @OptionGroup var global: GlobalOptions

@@ -208,7 +208,7 @@ public struct Config: Equatable, Sendable {
       [policy]
       track = \(string(policy.track.rawValue))                 # any | major | minor | patch: how far from production a version may be
       \(policy.allowPrerelease.map { "allow_prerelease = \($0)        " } ?? "# allow_prerelease = false  ")# absent: --allow-prerelease decides; false: never; true: always offered
-      min_release_age_hours = \(policy.minReleaseAgeHours)     # hours after the release's commit before it is offered; 0: at once
+      min_release_age_hours = \(policy.minReleaseAgeHours)     # hours after the release (its commit, or an annotated tag's later date) before it is offered; 0: at once
       promote_windows = \(array(policy.promoteSchedule.windows.map(\.description)))           # e.g. ["Sat 02:00-05:00", "weekdays 03:00-04:00"]: when a promotion may start; [] = any time; rollbacks never wait
       time_zone = \(string(policy.promoteSchedule.timeZone))             # the windows' zone: local (/etc/localtime, never the caller's TZ) | UTC | e.g. Europe/Berlin
       \(tools.path.map { """

@@ -51,8 +51,8 @@ public struct UpdatePolicy: Equatable, Sendable {
     return nil
   }
 
-  /// When a release committed at `committedAt` is old enough to be offered.
-  public func eligibleAt(committedAt: Timestamp) -> Timestamp {
-    committedAt.adding(seconds: Int64(minReleaseAgeHours) * 3600)
+  /// When a release made at `releasedAt` is old enough to be offered.
+  public func eligibleAt(releasedAt: Timestamp) -> Timestamp {
+    releasedAt.adding(seconds: Int64(minReleaseAgeHours) * 3600)
   }
 }

@@ -40,10 +40,10 @@ public struct ReleasePolicy {
       return .outsideTrack(refusal)
     }
     guard policy.minReleaseAgeHours > 0 else { return nil }
-    let committed = try upstream.git.commitTime(
+    let released = try upstream.git.releaseTime(
       url: machine.config.upstream.url, tag: release.version.tag, commit: release.commitSHA,
       cache: machine.paths.cache + "/release-times.git")
-    let eligible = policy.eligibleAt(committedAt: committed)
+    let eligible = policy.eligibleAt(releasedAt: released)
     guard machine.clock.now() < eligible else { return nil }
     return .tooYoung(
       eligibleAt: eligible,

@@ -105,6 +105,29 @@ struct MCPTests {
   }
 
   @Test(
+    "a request made through a0 mcp reaches [notify] as one made on the command line does",
+    .enabled(if: pythonClient, Comment(rawValue: Needs.mcpReason)))
+  func notifies() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    let out = scratch.path + "/notifications.jsonl"
+    try TestHome.configure(
+      paths,
+      ["notify.command": "[\"/bin/sh\", \"-c\", \(TOMLText.quote("cat >> \(A0Binary.shellQuote(out))"))]"])
+    let document = try connect(
+      paths, [("request_upgrade", ["version": "v1.0.0", "reason": "from the agent"]), ("status", [:])])
+    #expect(call(document, 0)["isError"] == false, "\(document)")
+    var text = ""
+    for _ in 0..<200 where text.isEmpty {
+      usleep(100_000)
+      text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+    }
+    let message = try JSONValue.parse(text)
+    #expect(message["event"] == "upgrade_requested" && message["version"] == "v1.0.0", "\(text)")
+    #expect(message["audit"]?["actor"] == "agent:agent-zero")
+  }
+
+  @Test(
     "an observer's promote is refused; an executor's upgrade of a good release runs detached, answers within its wait, and completes",
     .enabled(if: pythonClient, Comment(rawValue: Needs.mcpReason)))
   func detachedUpgrade() throws {

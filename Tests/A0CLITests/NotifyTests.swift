@@ -115,6 +115,26 @@ struct NotifyTests {
     #expect(names(messages(out, count: 2)) == ["upgrade_requested", "promotion_completed"])
   }
 
+  @Test("a notify command that hangs is stopped at timeout_seconds and journaled as timed out, once")
+  func hangingCommand() throws {
+    let scratch = ScratchDirectory()
+    let (paths, out, _) = try home(scratch)
+    try TestHome.configure(
+      paths, ["notify.command": "[\"/bin/sleep\", \"300\"]", "notify.timeout_seconds": "1"])
+    let started = Date()
+    #expect(try SampleApp.agent(paths, ["request-upgrade", "v1.0.0", "--reason", "test"]).status == 0)
+    #expect(Date().timeIntervalSince(started) < 30, "the command does not wait for its notification")
+    var failures: [AuditEvent] = []
+    for _ in 0..<200 where failures.isEmpty {
+      usleep(100_000)
+      failures = try TestHome.journalEvents(paths).filter { $0.eventType == "notify_failed" }
+    }
+    #expect(failures.count == 1, "\(failures.map(\.details))")
+    #expect(failures.first?.details["error"]?.stringValue?.contains("timed out after 1 s") == true)
+    #expect(Date().timeIntervalSince(started) < 60, "stopped at its timeout, not after sleep's 300 s")
+    #expect(messages(out, count: 0).isEmpty)
+  }
+
   @Test("check-updates --notify announces each version once and an approval in its last quarter once")
   func announcements() throws {
     let scratch = ScratchDirectory()

@@ -78,6 +78,16 @@ struct PolicyTests {
     #expect(try request(paths, "v1.0.1").status == 0)
     // The age is the commit's, read from upstream: the tag's commit is what was checked.
     #expect(held.first?["commit_sha"]?.stringValue == (try upstream.sha(of: "v1.0.2")))
+
+    // An annotated tag made now on a commit of 100 h ago is a release of now.
+    try upstream.commit(tag: "v1.0.3", annotated: true, hoursAgo: 100)
+    let later = try self.offered(paths)
+    #expect(later.held.map { $0["version"] } == ["v1.0.3", "v1.0.2"], "\(later.held)")
+    let cache = paths.cache + "/release-times.git"
+    let loose = (try? FileManager.default.contentsOfDirectory(atPath: cache + "/refs/a0")) ?? []
+    let packed = (try? String(contentsOfFile: cache + "/packed-refs", encoding: .utf8)) ?? ""
+    #expect(FileManager.default.fileExists(atPath: cache + "/HEAD"))
+    #expect(loose.isEmpty && !packed.contains("refs/a0/"), "each read's ref is removed after it: \(loose)")
   }
 
   @Test("allow_prerelease decides over the caller: false refuses even when asked, true offers unasked")

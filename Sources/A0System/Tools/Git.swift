@@ -49,9 +49,12 @@ public struct Git: Sendable {
     return Self.parseTags(result.stdoutText)
   }
 
-  /// When the commit a tag names was committed, fetched (commit only, no
-  /// files) into the bare repository `cache`, made if missing.
-  public func commitTime(url: String, tag: String, commit: String, cache: String) throws(A0Error) -> Timestamp
+  /// When a tag's release was made: the later of its commit's time and, for
+  /// an annotated tag, the tag's own date, so a tag placed today on an old
+  /// commit is today's. Fetched (commit and tag, no files) into the bare
+  /// repository `cache`, made if missing.
+  public func releaseTime(url: String, tag: String, commit: String, cache: String) throws(A0Error)
+    -> Timestamp
   {
     if !FileIO.exists(cache + "/HEAD") {
       try check(runner.run(Self.initBare(at: cache, timeoutSeconds: timeoutSeconds)), "cannot make \(cache)")
@@ -61,11 +64,16 @@ public struct Git: Sendable {
     try check(
       runner.run(Self.fetchCommit(url: url, tag: tag, as: ref, into: cache, timeoutSeconds: timeoutSeconds)),
       "cannot fetch the commit of \(tag)")
-    let shown = try runner.run(Self.commitTime(commit, in: cache, timeoutSeconds: timeoutSeconds))
-    try check(shown, "cannot read the commit time of \(tag)")
-    guard let seconds = Int64(shown.stdoutText.trimmingWhitespace) else {
-      throw A0Error(.upstreamUnreachable, "git gave no commit time for \(tag)", why: shown.tail(lines: 3))
+    defer { _ = try? runner.run(Self.deleteRef(ref, in: cache, timeoutSeconds: timeoutSeconds)) }
+    let committed = try runner.run(Self.commitTime(commit, in: cache, timeoutSeconds: timeoutSeconds))
+    try check(committed, "cannot read the commit time of \(tag)")
+    let tagged = try runner.run(Self.taggerTime(ref, in: cache, timeoutSeconds: timeoutSeconds))
+    try check(tagged, "cannot read the date of the tag \(tag)")
+    guard let commitSeconds = Int64(committed.stdoutText.trimmingWhitespace) else {
+      throw A0Error(.upstreamUnreachable, "git gave no commit time for \(tag)", why: committed.tail(lines: 3))
     }
+    // A lightweight tag has no date of its own: the line is empty.
+    let seconds = max(commitSeconds, Int64(tagged.stdoutText.trimmingWhitespace) ?? commitSeconds)
     return Timestamp(millisecondsSinceEpoch: seconds * 1000)
   }
 
@@ -180,6 +188,20 @@ extension Git {
   {
     command(
       ["show", "--no-patch", "--format=%ct", commit, "--"], in: directory, timeoutSeconds: timeoutSeconds)
+  }
+
+  /// The date of the annotated tag `ref` points at, in seconds since 1970;
+  /// an empty line for a lightweight tag.
+  public static func taggerTime(_ ref: String, in directory: String, timeoutSeconds: Double)
+    -> CommandLineSpec
+  {
+    command(
+      ["for-each-ref", "--format=%(taggerdate:unix)", ref], in: directory, timeoutSeconds: timeoutSeconds)
+  }
+
+  public static func deleteRef(_ ref: String, in directory: String, timeoutSeconds: Double) -> CommandLineSpec
+  {
+    command(["update-ref", "-d", ref], in: directory, timeoutSeconds: timeoutSeconds)
   }
 
   /// Changed tracked files, NUL-separated (`status --porcelain -z`).
