@@ -18,6 +18,8 @@ struct CommandContext {
   let workingDirectory: String
   /// `--key` and `--signature`, read before any home is opened or locked.
   let offer: ProofOffer
+  /// Where the lifecycle's steps are shown while a command runs.
+  let progressView: ProgressView
 
   init(
     options: GlobalSettings, world: World = .system, terminal: any Terminal = ProcessTerminal(),
@@ -29,6 +31,9 @@ struct CommandContext {
     self.terminal = terminal
     self.environment = environment
     self.workingDirectory = workingDirectory
+    let style: ProgressView.Style =
+      options.json || options.quiet ? .silent : terminal.isErrorTerminal ? .live : .lines
+    progressView = ProgressView(style: style, columns: { [terminal] in terminal.errorColumns })
     offer = try ProofOffer.read(
       keyFile: options.key.map { HomePaths.absolutePath($0, relativeTo: workingDirectory) },
       signatureFile: options.signature.map { HomePaths.absolutePath($0, relativeTo: workingDirectory) })
@@ -56,11 +61,8 @@ struct CommandContext {
     return machine
   }
 
-  /// Progress lines on stderr, only for a person watching a terminal.
-  var progress: (String) -> Void {
-    let show = !options.json && terminal.isErrorTerminal
-    return { line in if show { FileHandleOutput.standardError.writeWithoutWaiting("… \(line)\n") } }
-  }
+  /// The lifecycle's steps, as `progressView` shows them.
+  var progress: ProgressReporter { progressView.reporter }
 
   func proof(_ machine: Machine) -> HumanProof {
     HumanProof(

@@ -14,6 +14,9 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .long, help: "Print one JSON document on stdout; never prompt.")
   var json = false
 
+  @Flag(name: .long, help: "Show no progress on stderr (errors are still shown).")
+  var quiet = false
+
   @Option(name: .long, help: "Seconds to wait for another a0 command to finish (mutating commands only).")
   var wait: Double = 0
 
@@ -47,7 +50,8 @@ struct GlobalOptions: ParsableArguments {
 
   var settings: GlobalSettings {
     GlobalSettings(
-      home: home, json: json, wait: wait, key: key, signature: signature, printPayload: printPayload,
+      home: home, json: json, quiet: quiet, wait: wait, key: key, signature: signature,
+      printPayload: printPayload,
       frontEnd: viaMcp.map { ["front_end": "mcp", "client": .string(String($0.prefix(200)))] })
   }
 }
@@ -56,6 +60,8 @@ struct GlobalOptions: ParsableArguments {
 struct GlobalSettings {
   var home: String?
   var json = false
+  /// No progress on stderr: `--quiet`, and the MCP server, whose caller reads no stderr.
+  var quiet = false
   var wait: Double = 0
   var key: String?
   var signature: String?

@@ -31,7 +31,10 @@ enum Runner {
     defer { NotifyKick.afterCommand() }
     do {
       let context = try CommandContext(options: options)
+      // The live line goes before anything else is printed, whatever the outcome.
+      defer { context.progressView.close() }
       let output = try body(context)
+      context.progressView.close()
       if options.json {
         let envelope: JSONValue = ["status": "success", "command": .string(command), "data": output.json]
         FileHandleOutput.standardOutput.write(envelope.canonicalString + "\n")

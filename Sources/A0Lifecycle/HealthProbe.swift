@@ -18,8 +18,13 @@ public struct HealthProbe {
   }
 
   let http: any HTTPFetching
+  /// Told each probe's answer, and how long it has been healthy, as it lands.
+  let report: (String) -> Void
 
-  public init(http: any HTTPFetching) { self.http = http }
+  public init(http: any HTTPFetching, report: @escaping (String) -> Void = { _ in }) {
+    self.http = http
+    self.report = report
+  }
 
   /// `stillRunning` lets the caller stop early when the server it started
   /// has died: waiting for a dead process helps nobody. It is asked after
@@ -60,6 +65,11 @@ public struct HealthProbe {
         healthySince = nil
         detail = error.why ?? error.what
       }
+      report(
+        healthySince.map {
+          "\(detail), healthy for \(ProgressText.seconds(monotonicMilliseconds() - $0)) of \(Int(stableSeconds)) s"
+        }
+          ?? "\(detail) (probe \(attempts))")
       if let since = healthySince, monotonicMilliseconds() - since >= Int64(stableSeconds * 1000) {
         return Outcome(
           healthy: true, detail: detail, attempts: attempts, lastStatus: lastStatus, lastBody: lastBody)

@@ -41,11 +41,11 @@ struct PromotionContext {
 /// undoes it — code and user data (DESIGN.md §6 step 4).
 public final class Promoter {
   let machine: Machine
-  let progress: (String) -> Void
+  let progress: ProgressReporter
   /// Service commands may leave a daemon behind them on purpose.
   let restartRunner: any CommandRunning
 
-  public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
+  public init(machine: Machine, progress: ProgressReporter = .silent) {
     self.machine = machine
     self.restartRunner = machine.runner(killGroupOnExit: false)
     self.progress = progress
@@ -165,13 +165,15 @@ public final class Promoter {
     let newTarget = ".billy/builds/\(context.buildID)/app"
     do throws(A0Error) {
       if !switched {
-        progress("snapshotting user data")
-        try takeSnapshot(snapshot)
-        try FaultPoint.reach("promote.after-snapshot")
-        try copyMissingSkeleton(buildID: context.buildID)
-        progress("switching production to \(context.version)")
-        try AtomicLink.replace(link: link, target: newTarget)
-        try FaultPoint.reach("promote.after-switch")
+        try progress.step("snapshot", "user data") { () throws(A0Error) in
+          try takeSnapshot(snapshot)
+          try FaultPoint.reach("promote.after-snapshot")
+          try copyMissingSkeleton(buildID: context.buildID)
+        }
+        try progress.step("switch", "production to \(context.version)") { () throws(A0Error) in
+          try AtomicLink.replace(link: link, target: newTarget)
+          try FaultPoint.reach("promote.after-switch")
+        }
         try machine.record(
           eventType: "production_switched", actor: "system",
           details: [
@@ -179,17 +181,18 @@ public final class Promoter {
             "previous_target": .optional(context.previous.map { ".billy/builds/\($0.buildID)/app" }),
           ])
       }
-      try restart(version: context.version)
+      try progress.step("restart") { () throws(A0Error) in try restart(version: context.version) }
       try FaultPoint.reach("promote.after-restart")
     } catch {
       return try rollBack(context, caller: caller, reason: "promotion failed: \(error.message)")
     }
-    progress("waiting for \(config.service.healthURL) to be stably healthy")
-    let outcome = HealthProbe(http: machine.http()).waitUntilHealthy(
+    progress.begin("health", config.service.healthURL)
+    let outcome = HealthProbe(http: machine.http(), report: progress.doing).waitUntilHealthy(
       url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
       intervalSeconds: Double(config.service.healthIntervalSeconds),
       stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(context.version),
       stillRunning: { serviceRuns(version: context.version) })
+    progress.end(outcome.healthy ? .ok : .failed, outcome.detail)
     try FaultPoint.reach("promote.after-health")
     try writeHealth(outcome, version: context.version)
     guard outcome.healthy else {
@@ -243,7 +246,6 @@ public final class Promoter {
   }
 
   func restart(version: String) throws(A0Error) {
-    progress("restarting the service")
     let command = CommandTemplate.expand(
       config.service.restart,
       values: ["python": link + "/.venv/bin/python", "app": link, "version": version, "port": ""])

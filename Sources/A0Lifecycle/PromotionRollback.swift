@@ -12,7 +12,7 @@ extension Promoter {
   /// PROMOTING → ROLLING_BACK → IDLE, or FAILED_HARD when any step of the
   /// rollback fails (production state unknown; executor revoked).
   func rollBack(_ context: PromotionContext, caller: Caller, reason: String) throws(A0Error) -> Outcome {
-    progress("rolling back: \(reason)")
+    progress.begin("rollback", reason)
     if machine.state.currentState == .promoting {
       try machine.transition(
         to: .rollingBack, reason: .healthCheckFailed, caller: .system, notes: reason,
@@ -21,7 +21,9 @@ extension Promoter {
     let now = machine.clock.now()
     do throws(A0Error) {
       try Interrupts.shielding { () throws(A0Error) in try restorePrevious(context) }
+      progress.end(.ok, "restored \(context.previous?.version ?? "no production")")
     } catch {
+      progress.end(.failed, error.message)
       try machine.transition(
         to: .failedHard, reason: .rollbackFailed, caller: .system,
         notes: "rollback failed: \(error.message)",
@@ -60,8 +62,10 @@ extension Promoter {
       let command = CommandTemplate.expand(
         config.service.stop,
         values: ["python": link + "/.venv/bin/python", "app": link, "version": context.version, "port": ""])
+      progress.doing("stopping the service")
       try runService(command, what: "stop", version: context.version)
     }
+    progress.doing("switching production back to \(context.previous?.version ?? "nothing")")
     if let previous = context.previous {
       try FaultPoint.reach("rollback.before-switch")
       try AtomicLink.replace(link: link, target: ".billy/builds/\(previous.buildID)/app")
@@ -78,16 +82,20 @@ extension Promoter {
       ])
     let snapshot = snapshotDirectory(context.operationID)
     if FileIO.exists(snapshot + "/COMPLETE") {
+      progress.doing("restoring the user data of before the promotion")
       try restoreSnapshot(snapshot)
     }
     guard let previous = context.previous else { return }
+    progress.doing("restarting the service")
     try restart(version: previous.version)
     try FaultPoint.reach("rollback.after-restart")
-    let outcome = HealthProbe(http: machine.http()).waitUntilHealthy(
-      url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
-      intervalSeconds: Double(config.service.healthIntervalSeconds),
-      stableSeconds: Double(config.service.stableSeconds), expecting: machine.healthVersion(previous.version),
-      stillRunning: { serviceRuns(version: previous.version) })
+    let outcome = HealthProbe(http: machine.http(), report: { self.progress.doing("health: \($0)") })
+      .waitUntilHealthy(
+        url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
+        intervalSeconds: Double(config.service.healthIntervalSeconds),
+        stableSeconds: Double(config.service.stableSeconds),
+        expecting: machine.healthVersion(previous.version),
+        stillRunning: { serviceRuns(version: previous.version) })
     try writeHealth(outcome, version: previous.version)
     guard outcome.healthy else {
       throw A0Error(.operationFailed, "\(previous.version) is not healthy either", why: outcome.detail)

@@ -48,12 +48,12 @@ public struct StagingResult: Sendable {
 public final class Stager {
   let machine: Machine
   let runner: any CommandRunning
-  let progress: (String) -> Void
+  let progress: ProgressReporter
   /// The lock file names the running children's process groups, so
   /// recovery after a crash can stop what this process started.
   let children: ChildGroupRecord
 
-  public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
+  public init(machine: Machine, progress: ProgressReporter = .silent) {
     self.machine = machine
     let children = ChildGroupRecord(lock: machine.lock, command: "a0 begin-staging")
     self.children = children
@@ -160,10 +160,12 @@ public final class Stager {
   /// An existing artifact of the approved commit is reused after its tree
   /// hash is verified again.
   func reuse(_ artifact: ArtifactInfo, plan: StagingPlan, caller: Caller) throws(A0Error) -> StagingResult {
-    progress("reusing artifact \(artifact.version) (build \(artifact.buildID)); verifying it")
+    progress.begin("verify", "reusing artifact \(artifact.version) (build \(artifact.buildID))")
     do {
       _ = try Artifacts.verify(artifact)
+      progress.end()
     } catch {
+      progress.end(.failed, error.message)
       try fail(step: "verify", error: error, caller: caller, buildPath: nil)
     }
     try machine.transition(

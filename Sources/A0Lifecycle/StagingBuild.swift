@@ -13,9 +13,13 @@ final class BuildInProgress {
   private(set) var step = "initialize"
   var status: StagingStatusFile
   var log: BuildLog?
+  let progress: ProgressReporter
 
-  init(plan: StagingPlan, operationID: String, caller: Caller, startedAt: Timestamp) {
+  init(
+    plan: StagingPlan, operationID: String, caller: Caller, startedAt: Timestamp, progress: ProgressReporter
+  ) {
     self.plan = plan
+    self.progress = progress
     self.operationID = operationID
     self.caller = caller
     self.startedAt = startedAt
@@ -24,17 +28,22 @@ final class BuildInProgress {
       buildID: operationID, startedAt: startedAt)
   }
 
-  /// Runs one step, recorded in the status file. Each starts by checking
+  /// Runs one step, recorded in the status file and told to the watchers
+  /// of its progress, from the same two events. Each starts by checking
   /// for an interrupt: a signal that arrives while no child runs (the venv
   /// copy, the hashing) must still fail the build rather than let it be published.
-  func step<Result>(_ name: String, _ body: () throws(A0Error) -> Result) throws(A0Error) -> Result {
+  func step<Result>(_ name: String, _ detail: String = "", _ body: () throws(A0Error) -> Result)
+    throws(A0Error) -> Result
+  {
     step = name
     status.begin(name)
-    try FaultPoint.reach("staging.\(name)")
-    if let signal = Interrupts.pending {
-      throw A0Error(.operationFailed, "interrupted by \(Interrupts.signalName(signal))")
+    let result = try progress.step(name, detail) { () throws(A0Error) in
+      try FaultPoint.reach("staging.\(name)")
+      if let signal = Interrupts.pending {
+        throw A0Error(.operationFailed, "interrupted by \(Interrupts.signalName(signal))")
+      }
+      return try body()
     }
-    let result = try body()
     status.end(name, status: "ok")
     return result
   }
@@ -54,11 +63,11 @@ extension Stager {
     -> (manifest: Manifest, virtualenvCopiedFrom: String?)
   {
     let build = BuildInProgress(
-      plan: plan, operationID: operationID, caller: caller, startedAt: machine.clock.now())
+      plan: plan, operationID: operationID, caller: caller, startedAt: machine.clock.now(), progress: progress
+    )
     do throws(A0Error) {
       try begin(build)
-      try build.step("clone") { () throws(A0Error) in
-        progress("cloning \(plan.version) from \(plan.url)")
+      try build.step("clone", "\(plan.version) from \(plan.url)") { () throws(A0Error) in
         try clone(plan: plan, into: build.app, log: build.log)
       }
       try build.step("check") { () throws(A0Error) in try checkSource(plan: plan, app: build.app) }
@@ -141,7 +150,6 @@ extension Stager {
     // After the journal's fsync, which would otherwise queue behind it.
     let written = FileIO.startFlushing(holding: build.path)
     try build.step("precompile") {
-      progress("precompiling bytecode")
       finishPrecompile(precompiling, log: build.log)
     }
     return (dependencies, written)
@@ -152,7 +160,6 @@ extension Stager {
   func hash(_ build: BuildInProgress, dependencies: InstalledDependencies) throws(A0Error)
     -> (TreeDigest, TreeDigest)
   {
-    progress("hashing the release")
     let digest = try TreeHasher.digest(root: build.app)
     build.status.set("files_hashed", .int(digest.entries.count))
     let venvDigest: TreeDigest

@@ -169,12 +169,12 @@ extension Stager {
     -> InstalledDependencies
   {
     guard let source = prepared.copySource else {
-      progress("creating the virtualenv and installing requirements (\(prepared.installer.rawValue))")
+      progress.doing("creating the virtualenv and installing requirements (\(prepared.installer.rawValue))")
       return try install(prepared, log: log)
     }
     // Resolved before the copy only when an index, not the inputs, decides the key.
     let same = prepared.resolved != nil ? "same resolved requirements" : "same dependency inputs"
-    progress("copying the virtualenv of build \(source.buildID) (\(same))")
+    progress.doing("copying the virtualenv of build \(source.buildID) (\(same))")
     let started = monotonicMilliseconds()
     switch VirtualenvReuse.copy(from: source, to: prepared.venv, builds: paths.builds) {
     case .copied(let digest):
@@ -186,7 +186,7 @@ extension Stager {
         copiedFrom: source.buildID, virtualenvDigest: digest)
     case .refused(let reason):
       log?.note("virtualenv not copied: \(reason); installing")
-      progress("installing requirements (\(prepared.installer.rawValue)): \(reason)")
+      progress.doing("installing requirements (\(prepared.installer.rawValue)): \(reason)")
       var installed = try install(prepared, log: log)
       installed.copyRefused = reason
       return installed

@@ -64,12 +64,12 @@ public final class Validator {
 
   let machine: Machine
   let runner: any CommandRunning
-  let progress: (String) -> Void
+  let progress: ProgressReporter
   /// The lock file names the running checks' process groups (the scratch
   /// server too), so recovery after a0 is killed stops what it started.
   let children: ChildGroupRecord
 
-  public init(machine: Machine, progress: @escaping (String) -> Void = { _ in }) {
+  public init(machine: Machine, progress: ProgressReporter = .silent) {
     self.machine = machine
     let children = ChildGroupRecord(lock: machine.lock, command: "a0 validate")
     self.children = children
@@ -141,11 +141,13 @@ public final class Validator {
             error: "interrupted by \(Interrupts.signalName(signal))"))
         break
       }
-      progress("check \(name)…")
+      progress.begin(name)
       let started = monotonicMilliseconds()
       var result = run(name, artifact: artifact)
       result.durationMilliseconds = monotonicMilliseconds() - started
-      progress("check \(name): \(result.status.rawValue)\(result.error.map { " — \($0)" } ?? "")")
+      progress.end(
+        result.status == .fail ? .failed : result.status == .skip ? .skipped : .ok,
+        result.error ?? (result.status == .warn ? "warning" : ""))
       checks.append(result)
     }
     return checks

@@ -137,7 +137,7 @@ extension Validator {
       children.removeBackground(server.pid)
     }
     let url = "http://127.0.0.1:\(port)\(config.service.healthPath)"
-    let outcome = HealthProbe(http: machine.http()).waitUntilHealthy(
+    let outcome = HealthProbe(http: machine.http(), report: progress.doing).waitUntilHealthy(
       url: url, timeoutSeconds: Double(config.service.healthTimeoutSeconds), intervalSeconds: 0.25,
       stableSeconds: 0, expecting: machine.healthVersion(artifact.version),
       stillRunning: { !server.hasExited })

@@ -7,6 +7,9 @@ public protocol Terminal: Sendable {
   /// Whether stdin and stdout are both terminals.
   var isInteractive: Bool { get }
   var isErrorTerminal: Bool { get }
+  /// The width of the terminal stderr writes to, read anew each time (it
+  /// may be resized); nil when it is not a terminal.
+  var errorColumns: Int? { get }
   /// Shows `prompt` on the terminal and reads one line; nil at end of input.
   func ask(_ prompt: String) -> String?
 }
@@ -16,6 +19,12 @@ public struct ProcessTerminal: Terminal {
 
   public var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
   public var isErrorTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+  public var errorColumns: Int? {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
+  }
 
   public func ask(_ prompt: String) -> String? {
     FileHandleOutput.standardError.write(prompt)

@@ -22,6 +22,7 @@ public final class ManualClock: Clock, @unchecked Sendable {
 public struct FakeTerminal: Terminal {
   public var isInteractive: Bool
   public var isErrorTerminal = false
+  public var errorColumns: Int? = nil
   public var answer: String?
 
   public init(isInteractive: Bool, answer: String? = nil) {

@@ -58,5 +58,6 @@ struct MCPServe: ParsableCommand {
 struct NoTerminal: Terminal {
   var isInteractive: Bool { false }
   var isErrorTerminal: Bool { false }
+  var errorColumns: Int? { nil }
   func ask(_ prompt: String) -> String? { nil }
 }

@@ -1,0 +1,101 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import Dispatch
+
+/// A command's progress on stderr, from the lifecycle's step events: live
+/// on a terminal (one line redrawn in place, finished steps left as a line
+/// each), one plain line per step start and end otherwise, or nothing.
+final class ProgressView: @unchecked Sendable {
+  enum Style: Equatable {
+    /// A terminal: the running step redrawn ten times a second.
+    case live
+    /// A log or systemd's journal: no control sequences, no redraws.
+    case lines
+    case silent
+  }
+
+  let style: Style
+  private let columns: @Sendable () -> Int?
+  private let output = FileHandleOutput.standardError
+  /// Everything below is touched only on this queue: the redraw timer
+  /// fires on it, and events arrive through it.
+  private let queue = DispatchQueue(label: "a0.progress")
+  private var timer: (any DispatchSourceTimer)?
+  private var running: (step: String, detail: String, startedAt: Int64)?
+  private var tick = 0
+  private var lineShown = false
+
+  init(style: Style, columns: @escaping @Sendable () -> Int?) {
+    self.style = style
+    self.columns = columns
+  }
+
+  /// A reporter whose events this view shows.
+  var reporter: ProgressReporter {
+    style == .silent ? .silent : ProgressReporter([{ event in self.queue.sync { self.show(event) } }])
+  }
+
+  /// Clears the live line, before the command prints its result.
+  func close() {
+    guard style == .live else { return }
+    queue.sync {
+      timer?.cancel()
+      timer = nil
+      clearLine()
+    }
+  }
+
+  private func show(_ event: ProgressEvent) {
+    switch (style, event) {
+    case (.silent, _), (.lines, .doing): return
+    case (.lines, .began(let step, let detail)):
+      output.writeWithoutWaiting(ProgressText.started(step, detail: detail) + "\n")
+    case (.lines, .ended(let step, let outcome, let milliseconds, let detail)):
+      output.writeWithoutWaiting(
+        "a0: " + ProgressText.finished(step, outcome, milliseconds: milliseconds, detail: detail) + "\n")
+    case (.live, .began(let step, let detail)):
+      running = (step, detail, monotonicMilliseconds())
+      startTimer()
+      draw()
+    case (.live, .doing(_, let detail)):
+      running?.detail = detail
+      draw()
+    case (.live, .ended(let step, let outcome, let milliseconds, let detail)):
+      running = nil
+      clearLine()
+      let line = ProgressText.finished(
+        step, outcome, milliseconds: milliseconds, detail: detail, columns: columns() ?? 80)
+      output.writeWithoutWaiting(line + "\n")
+    }
+  }
+
+  private func startTimer() {
+    guard timer == nil else { return }
+    let source = DispatchSource.makeTimerSource(queue: queue)
+    source.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
+    source.setEventHandler { [self] in
+      tick += 1
+      draw()
+    }
+    source.resume()
+    timer = source
+  }
+
+  /// The running step's line, over the one drawn before: `\r`, the line
+  /// cut to the terminal's width now, then erase to its end.
+  private func draw() {
+    guard let running else { return }
+    let line = ProgressText.live(
+      running.step, milliseconds: monotonicMilliseconds() - running.startedAt, detail: running.detail,
+      tick: tick, columns: columns() ?? 80)
+    output.writeWithoutWaiting("\r" + line + "\u{1B}[K")
+    lineShown = true
+  }
+
+  private func clearLine() {
+    guard lineShown else { return }
+    output.writeWithoutWaiting("\r\u{1B}[K")
+    lineShown = false
+  }
+}

@@ -1,0 +1,110 @@
+import A0Core
+import A0Lifecycle
+import A0System
+import A0TestSupport
+import Foundation
+import Testing
+
+/// A command's progress on stderr: live on a terminal, plain lines in a
+/// log, nothing with --quiet or --json.
+@Suite("Progress a person can watch", .serialized)
+struct ProgressTests {
+  /// The lines a terminal of `columns` shows for `raw`: each `\r` starts the
+  /// row again and `ESC[K` erases the rest of it, as a terminal does.
+  func screenLines(_ raw: String) -> [String] {
+    raw.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+      .map { row in
+        String(row.split(separator: "\r", omittingEmptySubsequences: false).last ?? "")
+          .replacingOccurrences(of: "\u{1B}[K", with: "")
+      }
+  }
+
+  /// Every piece a redraw writes: what was on the row between two `\r`.
+  func drawnPieces(_ raw: String) -> [String] {
+    raw.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").flatMap {
+      $0.split(separator: "\r").map { String($0).replacingOccurrences(of: "\u{1B}[K", with: "") }
+    }
+  }
+
+  @Test(
+    "on a terminal the running step is shown live, finished steps stay a line each, and no line outgrows a narrow terminal"
+  )
+  func liveOnATerminal() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.approved(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    // A custom check slow enough to be watched while it runs.
+    try TestHome.configure(paths, ["validation.custom_checks": "[[\"/bin/sleep\", \"3\"]]"])
+    let typescript = scratch.path + "/typescript"
+    let command =
+      "stty cols 50 rows 20; exec \(A0Binary.shellQuote(A0Binary.path)) upgrade v1.0.0 --home "
+      + A0Binary.shellQuote(paths.root)
+    let running = try A0Binary.startProgram("/usr/bin/script", ["-qfec", command, typescript])
+    var seenWhileRunning = ""
+    for _ in 0..<600 {
+      let raw = (try? String(contentsOfFile: typescript, encoding: .utf8)) ?? ""
+      if drawnPieces(raw).contains(where: { $0.contains("custom") && !$0.hasPrefix("ok") }) {
+        seenWhileRunning = raw
+        break
+      }
+      usleep(50_000)
+    }
+    let result = running.wait()
+    #expect(result.status == 0, "\(result.stdout)")
+    let raw = try String(contentsOfFile: typescript, encoding: .utf8)
+
+    // While the custom check ran, staging and the checks before it were done, and promotion not begun.
+    let before = screenLines(seenWhileRunning)
+    #expect(before.contains { $0.hasPrefix("ok") && $0.contains("dependencies") }, "\(before)")
+    #expect(before.contains { $0.hasPrefix("ok") && $0.contains("imports") }, "\(before)")
+    #expect(!seenWhileRunning.contains("restart"), "the promotion had not begun: \(before)")
+    let live = drawnPieces(seenWhileRunning).last { $0.contains("custom") } ?? ""
+    #expect(
+      live.range(of: #"^[-\\|/] +custom +[0-9]+\.[0-9] s"#, options: .regularExpression) != nil, "\(live)")
+
+    // Afterwards: one finished line per step, in order, and the result.
+    let finished = screenLines(raw).filter { $0.hasPrefix("ok ") }.compactMap {
+      $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
+    }
+    #expect(
+      finished == [
+        "clone", "check", "link-data", "dependencies", "precompile", "hash", "manifest", "publish",
+        "structure", "integrity", "imports", "dependencies", "config", "health", "custom", "snapshot",
+        "switch", "restart", "health",
+      ], "\(finished)")
+    #expect(raw.contains("v1.0.0"))
+    // 50 columns: no piece of progress reaches the last one, so none wraps.
+    let progress = drawnPieces(raw).filter { piece in
+      piece.hasPrefix("ok ") || piece.range(of: #"^[-\\|/] "#, options: .regularExpression) != nil
+    }
+    #expect(progress.count > finished.count, "live redraws were seen")
+    for piece in progress {
+      #expect(piece.unicodeScalars.count <= 49, "\(piece.unicodeScalars.count) columns: \(piece)")
+    }
+  }
+
+  @Test(
+    "in a log: a plain line per step start and end, no control sequence; --quiet and --json print no progress"
+  )
+  func plainLinesElsewhere() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.approved(in: scratch.path)
+    let staged = try A0Binary.run(["begin-staging", "v1.0.0", "--home", paths.root])
+    #expect(staged.status == 0, "\(staged.stdout)")
+    let lines = staged.stderr.split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasPrefix("a0: clone: v1.0.0 from ") == true, "\(lines)")
+    #expect(
+      lines.contains { $0.range(of: #"^a0: ok +clone +[0-9.]+ s"#, options: .regularExpression) != nil })
+    let started = lines.filter { !$0.hasPrefix("a0: ok") }.count
+    #expect(started == 8 && lines.count == 16, "a start and an end for each of the 8 steps: \(lines)")
+    #expect(!staged.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(staged.stderr)")
+
+    let validated = try A0Binary.run(["validate", "--home", paths.root])
+    #expect(validated.status == 0 && validated.stderr.contains("a0: ok      imports"), "\(validated.stderr)")
+    let quiet = try A0Binary.run(["validate", "--quiet", "--home", paths.root])
+    #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+    let json = try A0Binary.run(["validate", "--json", "--home", paths.root])
+    #expect(json.status == 0 && json.stderr.isEmpty, "\(json.stderr)")
+    #expect(json.json?["command"] == "validate", "stdout is the one document: \(json.stdout)")
+  }
+}
