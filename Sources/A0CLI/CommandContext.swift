@@ -57,6 +57,8 @@ struct CommandContext {
     let machine = try Machine.openForMutation(
       paths: try paths(), command: "a0 \(command)", waitSeconds: options.wait, world: world)
     machine.frontEnd = options.frontEnd
+    progressView.record(
+      to: ProgressFile(path: machine.paths.progress, command: "a0 \(command)", clock: clock))
     NotifyKick.lastHome = NotifyKick.Home(machine)
     return machine
   }

@@ -39,7 +39,7 @@ struct GlobalOptions: ParsableArguments {
   @Flag(
     name: .long,
     help:
-      "Run a long operation (begin-staging, validate, promote, upgrade, rollback) in the background; follow it with status."
+      "Run a long operation (begin-staging, validate, promote, upgrade, rollback) in the background; follow it with status --follow."
   )
   var detach = false
 

@@ -25,15 +25,35 @@ final class ProgressView: @unchecked Sendable {
   private var running: (step: String, detail: String, startedAt: Int64)?
   private var tick = 0
   private var lineShown = false
+  /// Where the steps are also written for `--follow`, once a home is open.
+  private var file: ProgressFile?
 
   init(style: Style, columns: @escaping @Sendable () -> Int?) {
     self.style = style
     self.columns = columns
   }
 
-  /// A reporter whose events this view shows.
+  /// A reporter whose events this view shows and the progress file keeps.
   var reporter: ProgressReporter {
-    style == .silent ? .silent : ProgressReporter([{ event in self.queue.sync { self.show(event) } }])
+    ProgressReporter([{ event in self.queue.sync { self.show(event) } }])
+  }
+
+  /// Writes the steps to `file` too, from the next event on.
+  func record(to file: ProgressFile) { queue.sync { self.file = file } }
+
+  /// The command's end, for a follower: its exit code and error.
+  func finish(exitCode: Int32, message: String?) {
+    close()
+    queue.sync { file?.finish(exitCode: exitCode, message: message) }
+  }
+
+  /// Shows an event another process recorded `elapsed` milliseconds ago (`--follow`).
+  func replay(_ event: ProgressEvent, elapsed: Int64) {
+    queue.sync {
+      show(event)
+      if case .began = event { running?.startedAt -= max(0, elapsed) }
+      draw()
+    }
   }
 
   /// Clears the live line, before the command prints its result.
@@ -47,6 +67,7 @@ final class ProgressView: @unchecked Sendable {
   }
 
   private func show(_ event: ProgressEvent) {
+    file?.record(event)
     switch (style, event) {
     case (.silent, _), (.lines, .doing): return
     case (.lines, .began(let step, let detail)):

@@ -9,14 +9,19 @@ struct StagingStatus: Operation {
     abstract: "Follow a build: its step, the time per step, files hashed; after it, the result.",
     discussion: """
       Read-only; anyone may run it, from another process while begin-staging runs (it never waits
-      for the lock).
+      for the lock). With --follow it shows the running command's steps live until it ends, then
+      the build, and exits with that command's exit code.
 
-        $ watch a0 staging-status
+        $ a0 staging-status --follow
       """)
 
   @OptionGroup var global: GlobalOptions
 
+  @Flag(help: "Show the steps of the command running now, live, until it ends; then exit with its exit code.")
+  var follow = false
+
   func perform(_ context: CommandContext) throws -> any CommandOutput {
+    if follow { try context.followRunningCommand(Self.operationName) }
     let machine = try context.openForReading(Self.operationName)
     let builds = (try? FileIO.listDirectory(machine.paths.builds)) ?? []
     var chosen: String?

@@ -9,14 +9,23 @@ struct Status: Operation {
     abstract: "Show the lifecycle state and what production runs.",
     discussion: """
       Read-only; anyone may run it, in any state. It never waits for the lock.
-      With --json, the state.json fields are in data under their own names.
+      With --json, the state.json fields are in data under their own names. With --follow it first
+      shows the steps of the command running now (one started with --detach too) as that command's
+      terminal would, until it ends, and exits with its exit code.
 
         $ a0 status --json | jq .data.current_state
+        $ a0 upgrade v1.8 --detach && a0 status --follow
       """)
 
   @OptionGroup var global: GlobalOptions
 
-  func perform(_ context: CommandContext) throws -> any CommandOutput { try Self.report(context) }
+  @Flag(help: "Show the steps of the command running now, live, until it ends; then exit with its exit code.")
+  var follow = false
+
+  func perform(_ context: CommandContext) throws -> any CommandOutput {
+    if follow { try context.followRunningCommand(Self.operationName) }
+    return try Self.report(context)
+  }
 
   static func report(_ context: CommandContext) throws -> any CommandOutput {
     let machine = try context.openForReading(Self.operationName)

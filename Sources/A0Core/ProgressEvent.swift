@@ -101,3 +101,35 @@ public enum ProgressText {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
   }
 }
+
+extension ProgressEvent {
+  /// One line of the progress file.
+  public var json: JSONValue {
+    switch self {
+    case .began(let step, let detail):
+      ["event": "began", "step": .string(step), "detail": .string(detail)]
+    case .doing(let step, let detail):
+      ["event": "doing", "step": .string(step), "detail": .string(detail)]
+    case .ended(let step, let outcome, let milliseconds, let detail):
+      [
+        "event": "ended", "step": .string(step), "outcome": .string(outcome.rawValue),
+        "duration_ms": .int(milliseconds), "detail": .string(detail),
+      ]
+    }
+  }
+
+  public init?(json: JSONValue) {
+    guard let step = json["step"]?.stringValue else { return nil }
+    let detail = json["detail"]?.stringValue ?? ""
+    switch json["event"]?.stringValue {
+    case "began": self = .began(step: step, detail: detail)
+    case "doing": self = .doing(step: step, detail: detail)
+    case "ended":
+      guard let outcome = json["outcome"]?.stringValue.flatMap(StepOutcome.init(rawValue:)),
+        let milliseconds = json["duration_ms"]?.intValue
+      else { return nil }
+      self = .ended(step: step, outcome: outcome, milliseconds: milliseconds, detail: detail)
+    default: return nil
+    }
+  }
+}

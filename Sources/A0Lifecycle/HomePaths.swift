@@ -27,6 +27,8 @@ public struct HomePaths: Sendable, Equatable {
   /// The last journal event notifications were delivered for, and the back-off.
   public var notifyCursor: String { billy + "/notify.json" }
   public var notifyLock: String { billy + "/notify.lock" }
+  /// The progress of the last command that reported any, for `--follow`.
+  public var progress: String { billy + "/progress.jsonl" }
   public var uvCache: String { cache + "/uv" }
   /// Validation's scratch copies of releases.
   public var scratch: String { billy + "/tmp" }

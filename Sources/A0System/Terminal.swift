@@ -62,6 +62,9 @@ public struct FileHandleOutput: Sendable {
   /// pipe, to keep a0 and its lock waiting forever). Written through a
   /// description of its own opened non-blocking, so the caller's is untouched.
   public func writeWithoutWaiting(_ text: String) {
+    // A file never waits on a reader, and a description of its own would
+    // write at its own offset, over what the caller's description writes.
+    if NonBlockingCopies.isRegularFile(descriptor) { return write(text) }
     let copy = NonBlockingCopies.descriptor(for: descriptor)
     let bytes = Array(text.utf8)
     _ = bytes.withUnsafeBytes { raw -> Int in
@@ -81,6 +84,11 @@ public struct FileHandleOutput: Sendable {
 /// One non-blocking description per output descriptor, opened on first use.
 private enum NonBlockingCopies {
   nonisolated(unsafe) static var opened: [Int32: Int32] = [:]
+
+  static func isRegularFile(_ descriptor: Int32) -> Bool {
+    var status = stat()
+    return fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+  }
 
   static func descriptor(for original: Int32) -> Int32? {
     if let copy = opened[original] { return copy >= 0 ? copy : nil }

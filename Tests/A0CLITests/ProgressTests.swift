@@ -108,3 +108,64 @@ struct ProgressTests {
     #expect(json.json?["command"] == "validate", "stdout is the one document: \(json.stdout)")
   }
 }
+
+@Suite("Following a command from another process", .serialized)
+struct FollowTests {
+  @Test(
+    "status --follow shows a detached upgrade's steps and ends with its exit code: 0, then 1 for a failed one"
+  )
+  func followDetached() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.approved(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    let nothing = try A0Binary.run(["status", "--follow", "--home", paths.root])
+    #expect(nothing.status == 0 && nothing.stderr.isEmpty, "nothing runs: \(nothing.stderr)")
+
+    let started = try A0Binary.run(["upgrade", "v1.0.0", "--detach", "--home", paths.root])
+    #expect(started.status == 0 && started.stdout.contains("a0 status --follow"), "\(started.stdout)")
+    let followed = try A0Binary.run(["status", "--follow", "--home", paths.root])
+    #expect(followed.status == 0, "\(followed.stdout)\(followed.stderr)")
+    let ended = followed.stderr.split(separator: "\n").filter {
+      $0.hasPrefix("a0: ok ") || $0.hasPrefix("a0: skipped ")
+    }
+    #expect(ended.count == 19, "every step of the upgrade, whenever the follower began: \(ended)")
+    #expect(followed.stdout.contains("COMPLETE"), "then the status: \(followed.stdout)")
+
+    try SampleApp.confirm(paths, "v1.0.0")
+    try SampleApp.approve(paths, "v1.2.0")
+    #expect(try A0Binary.run(["upgrade", "v1.2.0", "--detach", "--home", paths.root]).status == 0)
+    let failed = try A0Binary.run(["staging-status", "--follow", "--home", paths.root, "--json"])
+    #expect(failed.status == 1, "the upgrade's exit code: \(failed.stdout)")
+    #expect(failed.json?["error"]?["message"]?.stringValue?.contains("`a0 upgrade` failed") == true)
+    #expect(failed.stderr.isEmpty, "--json: no progress on stderr")
+  }
+
+  @Test(
+    "a follower whose command is killed says so, with what recovery found, and exits 1; it never held the lock"
+  )
+  func followKilled() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.staged(in: scratch.path)
+    try TestHome.configure(paths, ["validation.custom_checks": "[[\"/bin/sleep\", \"60\"]]"])
+    let validating = try A0Binary.start(["validate", "--home", paths.root])
+    var began = false
+    for _ in 0..<300 where !began {
+      usleep(100_000)
+      began = ((try? String(contentsOfFile: paths.progress, encoding: .utf8)) ?? "").contains("\"custom\"")
+    }
+    #expect(began)
+    let follower = try A0Binary.start(["status", "--follow", "--home", paths.root])
+    usleep(500_000)
+    // The follower took no lock: another command waiting for it is only held by validate.
+    let busy = try A0Binary.run(["cleanup-artifacts", "--home", paths.root, "--json"])
+    #expect(busy.json?["error"]?["why"]?.stringValue?.contains("validate") == true, "\(busy.stdout)")
+    kill(validating.pid, SIGKILL)
+    _ = validating.wait()
+    let result = follower.wait()
+    #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+    #expect(
+      result.stderr.contains("`a0 validate` (pid \(validating.pid)) ended before it finished"),
+      "\(result.stderr)")
+    #expect(result.stderr.contains("a0: ok      imports"), "the steps it had shown: \(result.stderr)")
+  }
+}

@@ -60,6 +60,11 @@ struct DetachedRun {
     }
     let machine = try context.openForReading(operation.operationName)
     let run = try start(machine, words: words, arguments: arguments, client: nil)
+    // Back once the detached a0 holds the lock (or has ended already), so
+    // an `a0 status --follow` right after finds it.
+    for _ in 0..<100 where HomeLock.recordedHolder(path: machine.paths.lock) != run.process.pid {
+      if run.process.waitForExit(deadline: monotonicMilliseconds() + 50) != nil { break }
+    }
     run.process.release()
     return DetachedOutput(pid: run.process.pid, log: run.logPath, command: words.joined(separator: " "))
   }
@@ -103,6 +108,6 @@ struct DetachedOutput: CommandOutput {
 
   var text: String {
     "Started `a0 \(command)` in the background (pid \(pid), output in \(log)).\n"
-      + "Follow it with `a0 status` or `a0 staging-status`."
+      + "Watch its steps with `a0 status --follow`, which ends with its exit code."
   }
 }
