@@ -3,12 +3,14 @@ import A0System
 
 /// The steps of an operation as they happen, told to whoever watches
 /// (the terminal, a log): the one way the lifecycle reports progress. A
-/// step that begins ends the one before it; `finish` ends the last.
-public final class ProgressReporter {
+/// step that begins ends the one before it. Used by the one thread that
+/// runs the operation (a child's output arrives on it too), hence unchecked.
+public final class ProgressReporter: @unchecked Sendable {
   public typealias Observer = (ProgressEvent) -> Void
 
   private let observers: [Observer]
   private var current: (step: String, startedAt: Int64)?
+  private var lastDoing: Int64 = 0
 
   public init(_ observers: [Observer] = []) { self.observers = observers }
 
@@ -22,9 +24,12 @@ public final class ProgressReporter {
     tell(.began(step: step, detail: detail))
   }
 
-  /// What the running step does now (a probe's answer, a count).
+  /// What the running step does now (a probe's answer, an installer's
+  /// line); at most ten a second, however fast a child prints.
   public func doing(_ detail: String) {
-    guard let current else { return }
+    let now = monotonicMilliseconds()
+    guard let current, now - lastDoing >= 100 else { return }
+    lastDoing = now
     tell(.doing(step: current.step, detail: detail))
   }
 

@@ -219,7 +219,9 @@ public final class Stager {
     if let signal = Interrupts.pending {
       throw A0Error(.operationFailed, "interrupted by \(Interrupts.signalName(signal))")
     }
-    let result = try runner.run(spec)
+    var watched = spec
+    watched.onOutputLine = { [progress] line in progress.doing(line) }
+    let result = try runner.run(watched)
     log?.command(spec, result)
     if result.interrupted {
       throw A0Error(.operationFailed, "\(what) was interrupted")

@@ -16,6 +16,10 @@ public struct CommandLineSpec: Sendable {
   public var standardInput: [UInt8]
   /// Bytes of stdout and of stderr kept (the tail); the rest is counted, not kept.
   public var outputLimit: Int
+  /// Told the newest line the command printed (either stream), as it
+  /// prints it: what a person watching sees it doing. Called on the thread
+  /// that runs the command.
+  public var onOutputLine: (@Sendable (String) -> Void)?
 
   public init(
     _ arguments: [String], environment: [String: String] = [:],
@@ -121,6 +125,7 @@ struct RunningChild {
   private var input: ArraySlice<UInt8>
   private var inputDescriptor: Int32
   private var outputDescriptors: [Int32]
+  private let onOutputLine: (@Sendable (String) -> Void)?
 
   init(_ command: CommandLineSpec, spawnAs spawned: CommandLineSpec, in environment: ChildEnvironment)
     throws(A0Error)
@@ -143,6 +148,7 @@ struct RunningChild {
     close(outputPipe[1])
     close(errorPipe[1])
     deadline = started + Int64(command.timeoutSeconds * 1000)
+    onOutputLine = command.onOutputLine
     collector = OutputCollector(limit: command.outputLimit)
     input = command.standardInput[...]
     inputDescriptor = inputPipe[1]
@@ -172,6 +178,8 @@ struct RunningChild {
         if !collector.read(from: outputDescriptors[index], isError: index == 1) {
           close(outputDescriptors[index])
           outputDescriptors[index] = -1
+        } else if let onOutputLine, let line = collector.lastLine(isError: index == 1) {
+          onOutputLine(line)
         }
       }
       if inputDescriptor >= 0 && descriptors[2].revents != 0 { writeInput() }
@@ -271,6 +279,15 @@ struct OutputCollector {
       append(&stdout, count)
     }
     return true
+  }
+
+  /// The last complete, non-blank line of a stream, from its last 1 KiB.
+  func lastLine(isError: Bool) -> String? {
+    let tail = (isError ? stderr : stdout).suffix(1024)
+    guard let end = tail.lastIndex(of: UInt8(ascii: "\n")) else { return nil }
+    let lines = tail[..<end].split(whereSeparator: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+    guard let line = lines.last(where: { $0.contains { $0 > 0x20 } }) else { return nil }
+    return String(decoding: line, as: UTF8.self).trimmingWhitespace
   }
 
   private func append(_ target: inout [UInt8], _ count: Int) {

@@ -78,6 +78,9 @@ struct ProgressTests {
       piece.hasPrefix("ok ") || piece.range(of: #"^[-\\|/] "#, options: .regularExpression) != nil
     }
     #expect(progress.count > finished.count, "live redraws were seen")
+    #expect(
+      progress.contains { $0.contains("dependencies") && $0.contains("Looking in links") },
+      "the installer's own line shows what it does")
     for piece in progress {
       #expect(piece.unicodeScalars.count <= 49, "\(piece.unicodeScalars.count) columns: \(piece)")
     }
