@@ -61,8 +61,8 @@ struct ProgressFollower {
     while true {
       let log = ProgressLog.read(paths.progress)
       if let log, log.finished == nil, log.writerRuns { return log }
-      guard let holder = HomeLock.recordedHolder(path: paths.lock), holder != getpid(),
-        ProcessGroups.startTicks(of: holder) != nil, log?.pid != holder
+      guard HomeLock.isHeld(path: paths.lock), let holder = HomeLock.recordedHolder(path: paths.lock),
+        holder != getpid(), log?.pid != holder
       else { return nil }
       // A command that has the lock and has not begun its first step yet.
       usleep(100_000)

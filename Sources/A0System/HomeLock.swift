@@ -115,6 +115,26 @@ public final class HomeLock: @unchecked Sendable {
     return "another process"
   }
 
+  /// Whether a process holds the lock now, read from `/proc/locks` without
+  /// trying to take it (a try could make a command that starts meanwhile
+  /// find the home busy).
+  public static func isHeld(path: String) -> Bool {
+    var status = stat()
+    guard stat(path, &status) == 0, let bytes = try? FileIO.read("/proc/locks") else { return false }
+    // `MAJOR:MINOR:INODE`, the device in hex of two digits at least, as the kernel writes it.
+    let device = UInt64(status.st_dev)
+    let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)
+    let minor = (device & 0xff) | ((device >> 12) & ~0xff)
+    func hex(_ number: UInt64) -> String {
+      let digits = String(number, radix: 16)
+      return digits.count < 2 ? "0" + digits : digits
+    }
+    let file = " \(hex(major)):\(hex(minor)):\(status.st_ino) "
+    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").contains { line in
+      line.contains(" FLOCK ") && line.contains(" WRITE ") && line.contains(file)
+    }
+  }
+
   /// The pid the previous holder recorded (read before rewriting).
   public static func recordedHolder(path: String) -> Int32? {
     guard let bytes = try? FileIO.read(path), let info = try? JSONValue.parse(bytes) else { return nil }

@@ -121,6 +121,8 @@ struct FollowTests {
     let scratch = ScratchDirectory()
     let (paths, _) = try SampleApp.approved(in: scratch.path)
     defer { SampleApp.stopService(paths) }
+    // The lock names a process that still runs (an MCP server, say) but no longer holds it.
+    try TestHome.write(paths.lock, "{\"command\":\"a0 mcp\",\"pid\":\(getpid())}\n")
     let nothing = try A0Binary.run(["status", "--follow", "--home", paths.root])
     #expect(nothing.status == 0 && nothing.stderr.isEmpty, "nothing runs: \(nothing.stderr)")
 

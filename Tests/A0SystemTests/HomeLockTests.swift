@@ -24,6 +24,24 @@ struct HomeLockTests {
     #expect(HomeLock.tryAcquire(path: path, command: "a0 fourth") != nil)
   }
 
+  @Test(
+    "whether the lock is held is read from /proc/locks, without taking it; a lock on another file does not count"
+  )
+  func held() throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/lock"
+    let other = try HomeLock.acquire(
+      path: scratch.path + "/other", command: "a0 other", waitSeconds: 0, clock: SystemClock())
+    defer { other.release() }
+    #expect(!HomeLock.isHeld(path: path), "no file yet")
+    let lock = try HomeLock.acquire(path: path, command: "a0 holder", waitSeconds: 0, clock: SystemClock())
+    #expect(HomeLock.isHeld(path: path))
+    #expect(HomeLock.isHeld(path: path), "asking took nothing")
+    lock.release()
+    #expect(!HomeLock.isHeld(path: path))
+    #expect(HomeLock.tryAcquire(path: path, command: "a0 next") != nil)
+  }
+
   @Test("the lock file names every running child group: the one waited for and those in the background")
   func childGroups() throws {
     let scratch = ScratchDirectory()
