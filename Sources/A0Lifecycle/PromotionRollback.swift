@@ -12,7 +12,6 @@ extension Promoter {
   /// PROMOTING → ROLLING_BACK → IDLE, or FAILED_HARD when any step of the
   /// rollback fails (production state unknown; executor revoked).
   func rollBack(_ context: PromotionContext, caller: Caller, reason: String) throws(A0Error) -> Outcome {
-    progress.begin("rollback", reason)
     if machine.state.currentState == .promoting {
       try machine.transition(
         to: .rollingBack, reason: .healthCheckFailed, caller: .system, notes: reason,
@@ -21,9 +20,7 @@ extension Promoter {
     let now = machine.clock.now()
     do throws(A0Error) {
       try Interrupts.shielding { () throws(A0Error) in try restorePrevious(context) }
-      progress.end(.ok, "restored \(context.previous?.version ?? "no production")")
     } catch {
-      progress.end(.failed, error.message)
       try machine.transition(
         to: .failedHard, reason: .rollbackFailed, caller: .system,
         notes: "rollback failed: \(error.message)",
@@ -62,17 +59,20 @@ extension Promoter {
       let command = CommandTemplate.expand(
         config.service.stop,
         values: ["python": link + "/.venv/bin/python", "app": link, "version": context.version, "port": ""])
-      progress.doing("stopping the service")
-      try runService(command, what: "stop", version: context.version)
+      try progress.step("stop", context.version) { () throws(A0Error) in
+        try runService(command, what: "stop", version: context.version)
+      }
     }
-    progress.doing("switching production back to \(context.previous?.version ?? "nothing")")
-    if let previous = context.previous {
-      try FaultPoint.reach("rollback.before-switch")
-      try AtomicLink.replace(link: link, target: ".billy/builds/\(previous.buildID)/app")
-      try FaultPoint.reach("rollback.after-switch")
-    } else if FileIO.readLink(link) != nil {
-      try FileIO.removeLink(link)
-      try FileIO.fsyncDirectory(paths.root)
+    try progress.step("switch-back", "production to \(context.previous?.version ?? "nothing")") {
+      () throws(A0Error) in
+      if let previous = context.previous {
+        try FaultPoint.reach("rollback.before-switch")
+        try AtomicLink.replace(link: link, target: ".billy/builds/\(previous.buildID)/app")
+        try FaultPoint.reach("rollback.after-switch")
+      } else if FileIO.readLink(link) != nil {
+        try FileIO.removeLink(link)
+        try FileIO.fsyncDirectory(paths.root)
+      }
     }
     try machine.record(
       eventType: "production_switched", actor: "system",
@@ -82,20 +82,23 @@ extension Promoter {
       ])
     let snapshot = snapshotDirectory(context.operationID)
     if FileIO.exists(snapshot + "/COMPLETE") {
-      progress.doing("restoring the user data of before the promotion")
-      try restoreSnapshot(snapshot)
+      try progress.step("restore-data", "the user data of before the promotion") { () throws(A0Error) in
+        try restoreSnapshot(snapshot)
+      }
     }
     guard let previous = context.previous else { return }
-    progress.doing("restarting the service")
-    try restart(version: previous.version)
+    try progress.step("restart", previous.version) { () throws(A0Error) in
+      try restart(version: previous.version)
+    }
     try FaultPoint.reach("rollback.after-restart")
-    let outcome = HealthProbe(http: machine.http(), report: { self.progress.doing("health: \($0)") })
-      .waitUntilHealthy(
-        url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
-        intervalSeconds: Double(config.service.healthIntervalSeconds),
-        stableSeconds: Double(config.service.stableSeconds),
-        expecting: machine.healthVersion(previous.version),
-        stillRunning: { serviceRuns(version: previous.version) })
+    progress.begin("health", "\(previous.version) at \(config.service.healthURL)")
+    let outcome = HealthProbe(http: machine.http(), report: progress.doing).waitUntilHealthy(
+      url: config.service.healthURL, timeoutSeconds: Double(config.service.healthTimeoutSeconds),
+      intervalSeconds: Double(config.service.healthIntervalSeconds),
+      stableSeconds: Double(config.service.stableSeconds),
+      expecting: machine.healthVersion(previous.version),
+      stillRunning: { serviceRuns(version: previous.version) })
+    progress.end(outcome.healthy ? .ok : .failed, outcome.detail)
     try writeHealth(outcome, version: previous.version)
     guard outcome.healthy else {
       throw A0Error(.operationFailed, "\(previous.version) is not healthy either", why: outcome.detail)

@@ -112,6 +112,27 @@ struct ProgressTests {
   }
 }
 
+extension ProgressTests {
+  @Test("a promotion that fails its health check shows the failed step, then each step of the rollback")
+  func rollbackSteps() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.home(in: scratch.path)
+    defer { SampleApp.stopService(paths) }
+    try SampleApp.putInProduction(paths, "v1.0.0")
+    try SampleApp.approve(paths, "v1.3.0")
+    let result = try A0Binary.run(["upgrade", "v1.3.0", "--home", paths.root])
+    #expect(result.status == 1, "\(result.stdout)")
+    let ended = result.stderr.split(separator: "\n").filter {
+      $0.hasPrefix("a0: ok ") || $0.hasPrefix("a0: FAILED ")
+    }.map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(3).joined(separator: " ") }
+    #expect(
+      Array(ended.suffix(6)) == [
+        "a0: FAILED health", "a0: ok stop", "a0: ok switch-back", "a0: ok restore-data", "a0: ok restart",
+        "a0: ok health",
+      ], "the sample app's [service] stop is set, so the rollback stops it first: \(ended)")
+  }
+}
+
 @Suite("Following a command from another process", .serialized)
 struct FollowTests {
   @Test(
