@@ -24,7 +24,8 @@ final class ProgressView: @unchecked Sendable {
   private var timer: (any DispatchSourceTimer)?
   private var running: (step: String, detail: String, startedAt: Int64)?
   private var tick = 0
-  private var lineShown = false
+  /// The live line on the terminal now: its width, and the terminal's when it was drawn.
+  private var lineShown: (width: Int, columns: Int)?
   /// Where the steps are also written for `--follow`, once a home is open.
   private var file: ProgressFile?
 
@@ -103,20 +104,31 @@ final class ProgressView: @unchecked Sendable {
     timer = source
   }
 
-  /// The running step's line, over the one drawn before: `\r`, the line
-  /// cut to the terminal's width now, then erase to its end.
+  /// The running step's line, over the one drawn before, cut to the
+  /// terminal's width now.
   private func draw() {
     guard let running else { return }
+    let columnsNow = columns() ?? 80
     let line = ProgressText.live(
       running.step, milliseconds: monotonicMilliseconds() - running.startedAt, detail: running.detail,
-      tick: tick, columns: columns() ?? 80)
-    output.writeWithoutWaiting("\r" + line + "\u{1B}[K")
-    lineShown = true
+      tick: tick, columns: columnsNow)
+    output.writeWithoutWaiting(startOfLine(columnsNow) + line + "\u{1B}[K")
+    lineShown = (ProgressText.width(line), columnsNow)
   }
 
   private func clearLine() {
-    guard lineShown else { return }
-    output.writeWithoutWaiting("\r\u{1B}[K")
-    lineShown = false
+    guard lineShown != nil else { return }
+    output.writeWithoutWaiting(startOfLine(columns() ?? 80) + "\u{1B}[K")
+    lineShown = nil
+  }
+
+  /// Back to the first column of the live line. A terminal made narrower
+  /// since it was drawn has wrapped it onto more rows (terminals reflow
+  /// on resize): go up to its first row and clear below, so no piece of
+  /// it is left behind.
+  private func startOfLine(_ columnsNow: Int) -> String {
+    guard let (width, drawnAt) = lineShown, columnsNow < drawnAt, columnsNow > 0 else { return "\r" }
+    let rows = (width + columnsNow - 1) / columnsNow
+    return rows > 1 ? "\u{1B}[\(rows - 1)A\r\u{1B}[J" : "\r"
   }
 }

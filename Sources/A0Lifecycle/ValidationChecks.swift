@@ -31,7 +31,9 @@ extension Validator {
   func python(_ artifact: ArtifactInfo) -> String { artifact.appPath + "/.venv/bin/python" }
 
   func runCheck(_ name: String, _ spec: CommandLineSpec) throws(A0Error) -> CheckResult {
-    let result = try runner.run(spec)
+    var watched = spec
+    watched.onOutputLine = { [progress] line in progress.doing(line) }
+    let result = try runner.run(watched)
     let tail = result.tail(lines: 15)
     if result.interrupted { return failure(name, "interrupted", tail) }
     if result.timedOut { return failure(name, "timed out after \(Int(spec.timeoutSeconds)) s", tail) }

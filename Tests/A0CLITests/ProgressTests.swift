@@ -113,6 +113,43 @@ struct ProgressTests {
 }
 
 extension ProgressTests {
+  @Test(
+    "a terminal made narrower while a step runs keeps no piece of the live line drawn before (tmux reflows it)",
+    .enabled(if: Needs.tool("tmux")))
+  func narrowedWhileRunning() throws {
+    let scratch = ScratchDirectory()
+    let (paths, _) = try SampleApp.staged(in: scratch.path)
+    let detail = String(repeating: "xyz", count: 40)
+    try TestHome.configure(
+      paths, ["validation.custom_checks": "[[\"/bin/sh\", \"-c\", \"echo \(detail); sleep 6\"]]"])
+    let socket = scratch.path + "/tmux.sock"
+    func tmux(_ arguments: [String]) throws -> A0Binary.Result {
+      try A0Binary.runProgram("/usr/bin/tmux", ["-S", socket] + arguments, stdin: "", environment: [:])
+    }
+    func pane() throws -> [String] {
+      try tmux(["capture-pane", "-p", "-t", "progress"]).stdout.split(separator: "\n").map(String.init)
+    }
+    let command =
+      "\(A0Binary.shellQuote(A0Binary.path)) validate --only custom --home \(A0Binary.shellQuote(paths.root)); sleep 60"
+    let started = try tmux(["new-session", "-d", "-s", "progress", "-x", "130", "-y", "30", command])
+    #expect(started.status == 0, "\(started.stderr)")
+    defer { _ = try? tmux(["kill-server"]) }
+    var rows: [String] = []
+    for _ in 0..<200 where !rows.contains(where: { $0.contains("custom") && $0.contains("xyzxyz") }) {
+      usleep(100_000)
+      rows = try pane()
+    }
+    #expect(
+      rows.contains { $0.contains("custom") && $0.contains("xyzxyz") }, "the check's line is shown: \(rows)")
+    #expect(try tmux(["resize-window", "-t", "progress", "-x", "40"]).status == 0)
+    usleep(800_000)
+    rows = try pane()
+    let pieces = rows.filter { $0.contains("xyz") }
+    #expect(
+      pieces.count == 1 && pieces.first?.contains("custom") == true, "one live line, no piece left: \(rows)")
+    #expect(rows.allSatisfy { $0.count <= 40 }, "\(rows)")
+  }
+
   @Test("a promotion that fails its health check shows the failed step, then each step of the rollback")
   func rollbackSteps() throws {
     let scratch = ScratchDirectory()
