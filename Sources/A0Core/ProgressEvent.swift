@@ -45,6 +45,30 @@ public enum ProgressText {
     "a0: " + step + (detail.isEmpty ? "" : ": " + clean(detail))
   }
 
+  /// A hash under way: `1,234 of 5,678 files, 45.1 MB` (`5,678+` while
+  /// the tree is still being listed).
+  public static func hashing(hashed: Int, listed: Int, listingComplete: Bool, bytes: Int64) -> String {
+    "\(grouped(hashed)) of \(grouped(listed))\(listingComplete ? "" : "+") files, \(size(bytes))"
+  }
+
+  static func grouped(_ number: Int) -> String {
+    let digits = String(number)
+    var text = ""
+    for (index, digit) in digits.enumerated() {
+      if index > 0 && (digits.count - index) % 3 == 0 { text += "," }
+      text.append(digit)
+    }
+    return text
+  }
+
+  /// `812 kB`, `45.1 MB`, `6.9 GB`.
+  static func size(_ bytes: Int64) -> String {
+    if bytes < 1_000_000 { return "\(bytes / 1000) kB" }
+    let (unit, scale): (String, Int64) = bytes < 1_000_000_000 ? ("MB", 1_000_000) : ("GB", 1_000_000_000)
+    let tenths = bytes * 10 / scale
+    return "\(tenths / 10).\(tenths % 10) \(unit)"
+  }
+
   /// `0.4 s`, `85.2 s`, `3 min 05 s`.
   public static func seconds(_ milliseconds: Int64) -> String {
     let tenths = max(0, milliseconds) / 100

@@ -1,16 +1,23 @@
 import A0Core
 import A0System
+import Dispatch
+import Synchronization
 
 /// The steps of an operation as they happen, told to whoever watches
-/// (the terminal, a log): the one way the lifecycle reports progress. A
-/// step that begins ends the one before it. Used by the one thread that
-/// runs the operation (a child's output arrives on it too), hence unchecked.
-public final class ProgressReporter: @unchecked Sendable {
-  public typealias Observer = (ProgressEvent) -> Void
+/// (the terminal, a log, the progress file): the one way the lifecycle
+/// reports progress. A step that begins ends the one before it. Safe to
+/// use from any thread: a child's output and a hash's counts arrive on others.
+public final class ProgressReporter: Sendable {
+  public typealias Observer = @Sendable (ProgressEvent) -> Void
+
+  private struct Running {
+    var step: String
+    var startedAt: Int64
+    var lastDoing: Int64 = 0
+  }
 
   private let observers: [Observer]
-  private var current: (step: String, startedAt: Int64)?
-  private var lastDoing: Int64 = 0
+  private let running = Mutex<Running?>(nil)
 
   public init(_ observers: [Observer] = []) { self.observers = observers }
 
@@ -20,26 +27,34 @@ public final class ProgressReporter: @unchecked Sendable {
   /// Begins `step`, ending the running one as passed.
   public func begin(_ step: String, _ detail: String = "") {
     end()
-    current = (step, monotonicMilliseconds())
+    running.withLock { $0 = Running(step: step, startedAt: monotonicMilliseconds()) }
     tell(.began(step: step, detail: detail))
   }
 
   /// What the running step does now (a probe's answer, an installer's
-  /// line); at most ten a second, however fast a child prints.
+  /// line, a count); at most ten a second, however fast they come.
   public func doing(_ detail: String) {
     let now = monotonicMilliseconds()
-    guard let current, now - lastDoing >= 100 else { return }
-    lastDoing = now
-    tell(.doing(step: current.step, detail: detail))
+    let step = running.withLock { current -> String? in
+      guard let step = current?.step, let last = current?.lastDoing, now - last >= 100 else { return nil }
+      current?.lastDoing = now
+      return step
+    }
+    if let step { tell(.doing(step: step, detail: detail)) }
   }
 
   /// Ends the running step, if any.
   public func end(_ outcome: StepOutcome = .ok, _ detail: String = "") {
-    guard let running = current else { return }
-    current = nil
+    guard
+      let ended = running.withLock({ current -> Running? in
+        defer { current = nil }; return current
+      })
+    else {
+      return
+    }
     tell(
       .ended(
-        step: running.step, outcome: outcome, milliseconds: monotonicMilliseconds() - running.startedAt,
+        step: ended.step, outcome: outcome, milliseconds: monotonicMilliseconds() - ended.startedAt,
         detail: detail))
   }
 
@@ -57,6 +72,17 @@ public final class ProgressReporter: @unchecked Sendable {
       end(.failed, error.message)
       throw error
     }
+  }
+
+  /// Tells `detail()` as what the running step does, four times a second,
+  /// until the returned watch is stopped: for work that reports no lines
+  /// of its own (a tree being hashed).
+  public func watch(_ detail: @escaping @Sendable () -> String) -> any DispatchSourceTimer {
+    let timer = DispatchSource.makeTimerSource(queue: .global())
+    timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
+    timer.setEventHandler { [self] in doing(detail()) }
+    timer.resume()
+    return timer
   }
 
   private func tell(_ event: ProgressEvent) {

@@ -160,14 +160,22 @@ extension Stager {
   func hash(_ build: BuildInProgress, dependencies: InstalledDependencies) throws(A0Error)
     -> (TreeDigest, TreeDigest)
   {
-    let digest = try TreeHasher.digest(root: build.app)
+    let tally = TreeHasher.Tally()
+    let watch = progress.watch {
+      let counts = tally.now
+      return ProgressText.hashing(
+        hashed: counts.hashed, listed: counts.listed, listingComplete: counts.listingComplete,
+        bytes: counts.bytes)
+    }
+    defer { watch.cancel() }
+    let digest = try TreeHasher.digest(root: build.app, tally: tally)
     build.status.set("files_hashed", .int(digest.entries.count))
     let venvDigest: TreeDigest
     if let copied = dependencies.virtualenvDigest {
       venvDigest = copied
     } else {
       venvDigest = try TreeHasher.digest(
-        root: build.app + "/.venv", excludingTopLevel: [], includingBytecode: true)
+        root: build.app + "/.venv", excludingTopLevel: [], includingBytecode: true, tally: tally)
     }
     try machine.record(
       eventType: "checksums_computed", actor: "system",

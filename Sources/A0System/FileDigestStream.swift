@@ -48,6 +48,9 @@ final class FileDigestStream {
   /// what is left is the final partial block, for `finish`.
   var isDrained: Bool { atEnd && pendingBlocks == 0 }
 
+  /// The bytes of the open file read so far (all of it, once drained).
+  var length: UInt64 { hashedBytes + UInt64(end - start) }
+
   /// Starts on the file at `path`; with `copyTo`, every byte read is also
   /// written to a new file there with the source's permission bits, and the
   /// read stops at the size the file had when it was opened, so the copy is

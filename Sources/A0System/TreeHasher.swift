@@ -30,10 +30,38 @@ public enum TreeHasher {
   /// staging); then the bytecode of each source is hashed, and the rest of
   /// the cache is not (`isSourceBytecode`).
   public static func digest(
-    root: String, excludingTopLevel: Set<String> = [".git", ".venv"], includingBytecode: Bool = false
+    root: String, excludingTopLevel: Set<String> = [".git", ".venv"], includingBytecode: Bool = false,
+    tally: Tally? = nil
   ) throws(A0Error) -> TreeDigest {
     try run(
-      root: root, exclusions: excludingTopLevel, bytecode: includingBytecode, copy: nil, engine: .automatic)
+      root: root, exclusions: excludingTopLevel, bytecode: includingBytecode, copy: nil, engine: .automatic,
+      tally: tally)
+  }
+
+  /// What hashes have done so far, read by a watcher on another thread:
+  /// entries hashed and their bytes, entries listed, and whether the
+  /// listing is complete. Counts add up over the trees it is given to.
+  public final class Tally: Sendable {
+    public struct Counts: Equatable, Sendable {
+      public var hashed = 0
+      public var bytes: Int64 = 0
+      public var listed = 0
+      public var listingComplete = false
+    }
+    private let counts = Mutex(Counts())
+
+    public init() {}
+
+    public var now: Counts { counts.withLock { $0 } }
+
+    func listed(_ entries: Int) { counts.withLock { $0.listed += entries } }
+    func listing(complete: Bool) { counts.withLock { $0.listingComplete = complete } }
+    func hashed(bytes: Int64) {
+      counts.withLock {
+        $0.hashed += 1
+        $0.bytes += bytes
+      }
+    }
   }
 
   /// How file contents are hashed. Both give the same digests.
@@ -56,14 +84,16 @@ public enum TreeHasher {
   /// them, so the other cores hash from the first directory on; the calling
   /// thread then sorts the paths while they still hash, and hashes too.
   static func run(
-    root: String, exclusions: Set<String>, bytecode: Bool, copy: Copy?, engine: Engine
+    root: String, exclusions: Set<String>, bytecode: Bool, copy: Copy?, engine: Engine, tally: Tally? = nil
   ) throws(A0Error) -> TreeDigest {
+    tally?.listing(complete: false)
     let workers = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 16))
     let queue = WorkQueue(wholeDirectories: copy != nil)
     let hashed = Mutex<(entries: [(sequence: Int, hex: String)], failure: A0Error?)>(([], nil))
     let destination = copy?.destination
     let work = { @Sendable in
-      let (entries, failure) = hashFiles(from: queue, root: root, copyTo: destination, engine: engine)
+      let (entries, failure) = hashFiles(
+        from: queue, root: root, copyTo: destination, engine: engine, tally: tally)
       hashed.withLock { all in
         all.entries += entries
         if all.failure == nil { all.failure = failure }
@@ -75,8 +105,13 @@ public enum TreeHasher {
     let walked = Result { () throws(A0Error) in
       try walk(
         root: root, relative: [], isTop: true, exclusions: exclusions, bytecode: bytecode, copy: copy,
-        listed: &listed, publish: queue.publish)
+        listed: &listed,
+        publish: { files in
+          tally?.listed(files.count)
+          queue.publish(files)
+        })
     }
+    tally?.listing(complete: true)
     if case .failure = walked { queue.abandon() }
     queue.finish()
     let order = listed.indices.sorted { listed[$0].lexicographicallyPrecedes(listed[$1]) }
@@ -239,7 +274,7 @@ public enum TreeHasher {
   /// One worker: hashes (and copies) the units it claims until none is
   /// left, returning what it hashed or the first error.
   private static func hashFiles(
-    from queue: WorkQueue, root: String, copyTo destination: String?, engine: Engine
+    from queue: WorkQueue, root: String, copyTo destination: String?, engine: Engine, tally: Tally?
   )
     -> (entries: [(sequence: Int, hex: String)], failure: A0Error?)
   {
@@ -262,6 +297,7 @@ public enum TreeHasher {
         } else {
           hashed.append((item.sequence, try linkHex(root + path(item))))
         }
+        tally?.hashed(bytes: 0)
       }
       return nil
     }
@@ -271,7 +307,8 @@ public enum TreeHasher {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while let item = try nextFile() {
           let relative = path(item)
-          let hex = try hashFile(root + relative, buffer: &buffer, copyTo: destination.map { $0 + relative })
+          let hex = try hashFile(
+            root + relative, buffer: &buffer, copyTo: destination.map { $0 + relative }, tally: tally)
           hashed.append((item.sequence, hex))
         }
       case .interleaved:
@@ -289,6 +326,7 @@ public enum TreeHasher {
             if !stream.isDrained {
               try stream.refill()
             } else if let sequence = stream.sequence {
+              tally?.hashed(bytes: Int64(stream.length))
               hashed.append((sequence, stream.finish()))
             }
           }
@@ -324,10 +362,9 @@ public enum TreeHasher {
 
   /// SHA-256 of one file, read in 1 MiB blocks; with `copyTo`, each block
   /// is also written to a new file there, with the source's permission bits.
-  public static func hashFile(_ path: String, buffer: inout [UInt8], copyTo copy: String? = nil)
-    throws(A0Error)
-    -> String
-  {
+  public static func hashFile(
+    _ path: String, buffer: inout [UInt8], copyTo copy: String? = nil, tally: Tally? = nil
+  ) throws(A0Error) -> String {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
     guard descriptor >= 0 else {
       throw A0Error(.operationFailed, "cannot open \(path)", why: FileIO.errnoText())
@@ -343,6 +380,8 @@ public enum TreeHasher {
     var remaining = Int.max
     if let copy { (output, remaining) = try createCopy(of: descriptor, path: path, at: copy) }
     var hasher = SHA256()
+    var length: Int64 = 0
+    defer { tally?.hashed(bytes: length) }
     while remaining > 0 {
       let count = buffer.withUnsafeMutableBytes { raw -> Int in
         guard let base = raw.baseAddress else { return 0 }
@@ -354,6 +393,7 @@ public enum TreeHasher {
       }
       if count == 0 { break }
       remaining -= count
+      length += Int64(count)
       try buffer.withUnsafeBytes { raw in
         let block = UnsafeRawBufferPointer(rebasing: raw[0..<count])
         hasher.update(bufferPointer: block)

@@ -15,5 +15,11 @@ struct ProgressTextTests {
     let wide = ProgressText.finished("clone", .ok, milliseconds: 0, detail: "漢字漢字漢字漢字", columns: 30)
     #expect(ProgressText.width(wide) <= 29, "\(wide)")
     #expect(ProgressText.seconds(185_000) == "3 min 05 s" && ProgressText.seconds(400) == "0.4 s")
+    #expect(
+      ProgressText.hashing(hashed: 1234, listed: 1_234_567, listingComplete: false, bytes: 45_123_456)
+        == "1,234 of 1,234,567+ files, 45.1 MB")
+    #expect(
+      ProgressText.hashing(hashed: 999, listed: 999, listingComplete: true, bytes: 6_930_000_000)
+        == "999 of 999 files, 6.9 GB")
   }
 }

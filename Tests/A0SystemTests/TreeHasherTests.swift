@@ -64,6 +64,34 @@ struct TreeHasherTests {
     #expect(digest.files["usr"] == Digest.sha256Hex(Array("../.billy/shared/usr".utf8)))
   }
 
+  @Test("a tally counts every entry hashed and its bytes, with both engines, adding up over two trees")
+  func tally() throws {
+    let scratch = ScratchDirectory()
+    try makeTree(scratch.path)
+    var regularBytes: Int64 = 0
+    let plain = try TreeHasher.digest(root: scratch.path + "/app")
+    for entry in plain.entries {
+      let path = scratch.path + "/app/" + entry.path
+      var status = stat()
+      if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
+        regularBytes += Int64(status.st_size)
+      }
+    }
+    for engine in [TreeHasher.Engine.interleaved, .portable]
+    where engine != .interleaved || FileDigestStream.isAvailable {
+      let tally = TreeHasher.Tally()
+      _ = try TreeHasher.run(
+        root: scratch.path + "/app", exclusions: [".git", ".venv"], bytecode: false, copy: nil,
+        engine: engine,
+        tally: tally)
+      let expected = TreeHasher.Tally.Counts(
+        hashed: plain.entries.count, bytes: regularBytes, listed: plain.entries.count, listingComplete: true)
+      #expect(tally.now == expected, "\(engine)")
+      _ = try TreeHasher.digest(root: scratch.path + "/app", tally: tally)
+      #expect(tally.now.hashed == 2 * plain.entries.count && tally.now.bytes == 2 * regularBytes)
+    }
+  }
+
   @Test("an edited, added or removed file changes the hash and is named")
   func differences() throws {
     let scratch = ScratchDirectory()

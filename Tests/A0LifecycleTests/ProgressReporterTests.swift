@@ -1,0 +1,65 @@
+import A0Core
+import A0Lifecycle
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite("Progress reporter")
+struct ProgressReporterTests {
+  final class Recorder: Sendable {
+    let events = Mutex<[ProgressEvent]>([])
+    var all: [ProgressEvent] { events.withLock { $0 } }
+    var observer: ProgressReporter.Observer { { event in self.events.withLock { $0.append(event) } } }
+  }
+
+  @Test(
+    "a step begun ends the one before; a thrown step ends failed with the error; doing is told of the running step only"
+  )
+  func steps() throws {
+    let recorder = Recorder()
+    let progress = ProgressReporter([recorder.observer])
+    progress.doing("before any step: dropped")
+    progress.begin("clone", "v1 from here")
+    progress.doing("cloning")
+    progress.begin("check")
+    #expect(throws: A0Error.self) {
+      try progress.step("hash") { () throws(A0Error) in throw A0Error(.operationFailed, "disk gone") }
+    }
+    let names = recorder.all.map { event -> String in
+      switch event {
+      case .began(let step, _): "began \(step)"
+      case .doing(let step, let detail): "doing \(step): \(detail)"
+      case .ended(let step, let outcome, _, let detail): "ended \(step) \(outcome.rawValue) \(detail)"
+      }
+    }
+    #expect(
+      names == [
+        "began clone", "doing clone: cloning", "ended clone ok ", "began check", "ended check ok ",
+        "began hash",
+        "ended hash failed disk gone",
+      ])
+  }
+
+  @Test("a watch tells what the step does from another thread until it is stopped")
+  func watch() throws {
+    let recorder = Recorder()
+    let progress = ProgressReporter([recorder.observer])
+    let counter = Mutex(0)
+    progress.begin("hash")
+    let watch = progress.watch {
+      counter.withLock {
+        $0 += 1
+        return "\($0) files"
+      }
+    }
+    while counter.withLock({ $0 }) < 3 { usleep(50_000) }
+    watch.cancel()
+    usleep(400_000)
+    let told = recorder.all.filter { if case .doing = $0 { true } else { false } }
+    #expect(told.count >= 3 && told.count <= counter.withLock { $0 }, "\(told)")
+    #expect(told.first == .doing(step: "hash", detail: "1 files"))
+  }
+}
