@@ -66,6 +66,22 @@ struct CommandContext {
   /// The lifecycle's steps, as `progressView` shows them.
   var progress: ProgressReporter { progressView.reporter }
 
+  /// Runs a command's body, then ends its progress: the live line goes
+  /// before anything else is printed, and a follower learns the outcome.
+  func watched(_ body: (CommandContext) throws -> any CommandOutput) throws -> any CommandOutput {
+    do {
+      let output = try body(self)
+      progressView.finish(exitCode: 0, message: nil)
+      return output
+    } catch let error as A0Error {
+      progressView.finish(exitCode: error.kind.exitCode, message: error.message)
+      throw error
+    } catch {
+      progressView.finish(exitCode: 1, message: "\(error)")
+      throw error
+    }
+  }
+
   func proof(_ machine: Machine) -> HumanProof {
     HumanProof(
       config: machine.config, paths: machine.paths, terminal: terminal, isJSON: options.json,

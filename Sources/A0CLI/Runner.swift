@@ -31,19 +31,7 @@ enum Runner {
     defer { NotifyKick.afterCommand() }
     do {
       let context = try CommandContext(options: options)
-      // The live line goes before anything else is printed, and a follower
-      // learns the outcome, whatever it is.
-      let output: any CommandOutput
-      do {
-        output = try body(context)
-      } catch let error as A0Error {
-        context.progressView.finish(exitCode: error.kind.exitCode, message: error.message)
-        throw error
-      } catch {
-        context.progressView.finish(exitCode: 1, message: "\(error)")
-        throw error
-      }
-      context.progressView.finish(exitCode: 0, message: nil)
+      let output = try context.watched(body)
       if options.json {
         let envelope: JSONValue = ["status": "success", "command": .string(command), "data": output.json]
         FileHandleOutput.standardOutput.write(envelope.canonicalString + "\n")

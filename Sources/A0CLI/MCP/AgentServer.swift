@@ -120,7 +120,7 @@ struct AgentServer {
     // As after every CLI command: events this call journaled are delivered.
     defer { NotifyKick.afterCommand() }
     do {
-      let output = try operation.perform(try context())
+      let output = try context().watched(operation.perform)
       return Self.toolResult(output.text, data: output.json, isError: false)
     } catch let error as A0Error {
       throw error
