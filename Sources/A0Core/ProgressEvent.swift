@@ -10,6 +10,8 @@ public enum ProgressEvent: Equatable, Sendable {
 /// How a step ended.
 public enum StepOutcome: String, Equatable, Sendable {
   case ok
+  /// Done, with something a person should read (`pip_check = "warn"`).
+  case warning
   case failed
   case skipped
 }
@@ -25,7 +27,7 @@ public enum ProgressText {
   public static func finished(
     _ step: String, _ outcome: StepOutcome, milliseconds: Int64, detail: String, columns: Int? = nil
   ) -> String {
-    let mark = outcome == .ok ? "ok" : outcome == .failed ? "FAILED" : "skipped"
+    let mark = outcome == .failed ? "FAILED" : outcome.rawValue
     return fit(
       padded(mark, 8) + padded(step, 14) + " " + padded(seconds(milliseconds), 8) + clean(detail), columns)
   }

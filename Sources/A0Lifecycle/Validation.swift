@@ -145,9 +145,14 @@ public final class Validator {
       let started = monotonicMilliseconds()
       var result = run(name, artifact: artifact)
       result.durationMilliseconds = monotonicMilliseconds() - started
-      progress.end(
-        result.status == .fail ? .failed : result.status == .skip ? .skipped : .ok,
-        result.error ?? (result.status == .warn ? "warning" : ""))
+      let outcome: StepOutcome =
+        switch result.status {
+        case .pass: .ok
+        case .warn: .warning
+        case .fail: .failed
+        case .skip: .skipped
+        }
+      progress.end(outcome, result.error ?? "")
       checks.append(result)
     }
     return checks

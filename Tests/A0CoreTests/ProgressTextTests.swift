@@ -16,6 +16,12 @@ struct ProgressTextTests {
     #expect(ProgressText.width(wide) <= 29, "\(wide)")
     #expect(ProgressText.seconds(185_000) == "3 min 05 s" && ProgressText.seconds(400) == "0.4 s")
     #expect(
+      ProgressText.finished("dependencies", .warning, milliseconds: 0, detail: "exit 1")
+        == "warning dependencies   0.0 s   exit 1")
+    #expect(
+      ProgressText.finished("health", .failed, milliseconds: 1200, detail: "")
+        == "FAILED  health         1.2 s")
+    #expect(
       ProgressText.hashing(hashed: 1234, listed: 1_234_567, listingComplete: false, bytes: 45_123_456)
         == "1,234 of 1,234,567+ files, 45.1 MB")
     #expect(
