@@ -33,13 +33,10 @@ struct ProgressFollower {
         view.replay(event, elapsed: now - at.millisecondsSinceEpoch)
       }
       shown = log.events.count
-      if let finished = log.finished {
-        view.close()
-        return .ended(command: log.command, exitCode: finished.exitCode, message: finished.message)
-      }
+      if let finished = log.finished { return ended(log, finished) }
       if !log.writerRuns {
         // It may have finished between the two reads.
-        if let last = ProgressLog.read(paths.progress), last.pid == log.pid, last.finished != nil {
+        if let last = ProgressLog.read(paths.progress), last.id == log.id, last.finished != nil {
           log = last
           continue
         }
@@ -47,12 +44,21 @@ struct ProgressFollower {
         return .vanished(command: log.command, pid: log.pid)
       }
       usleep(100_000)
-      guard let next = ProgressLog.read(paths.progress), next.pid == log.pid else {
+      guard let next = ProgressLog.read(paths.progress), next.id == log.id else {
+        // The next command has started; its file says how this one ended.
+        if let next = ProgressLog.read(paths.progress), let previous = next.previous, previous.id == log.id {
+          return ended(log, previous.ending)
+        }
         view.close()
         return .vanished(command: log.command, pid: log.pid)
       }
       log = next
     }
+  }
+
+  private func ended(_ log: ProgressLog, _ ending: ProgressLog.Ending) -> Ending {
+    view.close()
+    return .ended(command: log.command, exitCode: ending.exitCode, message: ending.message)
   }
 
   /// The progress of the command running now: one that has written its
@@ -61,10 +67,10 @@ struct ProgressFollower {
     while true {
       let log = ProgressLog.read(paths.progress)
       if let log, log.finished == nil, log.writerRuns { return log }
-      guard HomeLock.isHeld(path: paths.lock), let holder = HomeLock.recordedHolder(path: paths.lock),
-        holder != getpid(), log?.pid != holder
+      // A command that has the lock and has not written its file yet.
+      guard let holder = HomeLock.recordedHolder(path: paths.lock), holder != getpid(),
+        HomeLock.isHeld(path: paths.lock, by: holder)
       else { return nil }
-      // A command that has the lock and has not begun its first step yet.
       usleep(100_000)
     }
   }
@@ -79,11 +85,11 @@ extension ProgressFollower.Ending {
     case .ended(let command, let exitCode, let message):
       let kind = ErrorKind.allCases.first { $0.exitCode == exitCode } ?? .operationFailed
       return A0Error(
-        kind, "`\(command)` failed", why: message.map(ProgressText.clean),
+        kind, "`\(ProgressText.clean(command))` failed", why: message.map(ProgressText.clean),
         next: "See `a0 status` and `a0 explain-state`")
     case .vanished(let command, let pid):
       return A0Error(
-        .operationFailed, "`\(command)` (pid \(pid)) ended before it finished",
+        .operationFailed, "`\(ProgressText.clean(command))` (pid \(pid)) ended before it finished",
         why: "now \(state.currentState.rawValue)"
           + (recovery.isEmpty ? "" : "; recovery: " + recovery.joined(separator: "; ")),
         next: "See `a0 explain-state`")

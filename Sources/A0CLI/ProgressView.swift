@@ -39,7 +39,8 @@ final class ProgressView: @unchecked Sendable {
     ProgressReporter([{ event in self.queue.sync { self.show(event) } }])
   }
 
-  /// Writes the steps to `file` too, from the next event on.
+  /// Writes the steps to `file` too (started already: every command that
+  /// takes the lock leaves its end there, steps or not).
   func record(to file: ProgressFile) { queue.sync { self.file = file } }
 
   /// The command's end, for a follower: its exit code and error.
@@ -80,7 +81,9 @@ final class ProgressView: @unchecked Sendable {
       running = (step, detail, monotonicMilliseconds())
       startTimer()
       draw()
-    case (.live, .doing(_, let detail)):
+    case (.live, .doing(let step, let detail)):
+      // A watch's last tick may come after its step has ended.
+      guard running?.step == step else { return }
       running?.detail = detail
       draw()
     case (.live, .ended(let step, let outcome, let milliseconds, let detail)):

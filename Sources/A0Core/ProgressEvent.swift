@@ -29,7 +29,8 @@ public enum ProgressText {
   ) -> String {
     let mark = outcome == .failed ? "FAILED" : outcome.rawValue
     return fit(
-      padded(mark, 8) + padded(step, 14) + " " + padded(seconds(milliseconds), 8) + clean(detail), columns)
+      padded(mark, 8) + padded(clean(step), 14) + " " + padded(seconds(milliseconds), 8) + clean(detail),
+      columns)
   }
 
   /// The live line of the step running: spinner, step, time so far, what it does.
@@ -38,13 +39,13 @@ public enum ProgressText {
   {
     let spin = spinner[tick % spinner.count]
     return fit(
-      padded("\(spin)", 8) + padded(step, 14) + " " + padded(seconds(milliseconds), 8) + clean(detail),
+      padded("\(spin)", 8) + padded(clean(step), 14) + " " + padded(seconds(milliseconds), 8) + clean(detail),
       columns)
   }
 
   /// A log's line for a step beginning (no terminal: no spinner, no redraw).
   public static func started(_ step: String, detail: String) -> String {
-    "a0: " + step + (detail.isEmpty ? "" : ": " + clean(detail))
+    "a0: " + clean(step) + (detail.isEmpty ? "" : ": " + clean(detail))
   }
 
   /// A hash under way: `1,234 of 5,678 files, 45.1 MB` (`5,678+` while

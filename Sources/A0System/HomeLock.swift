@@ -118,7 +118,7 @@ public final class HomeLock: @unchecked Sendable {
   /// Whether a process holds the lock now, read from `/proc/locks` without
   /// trying to take it (a try could make a command that starts meanwhile
   /// find the home busy).
-  public static func isHeld(path: String) -> Bool {
+  public static func isHeld(path: String, by holder: Int32? = nil) -> Bool {
     var status = stat()
     guard stat(path, &status) == 0, let bytes = try? FileIO.read("/proc/locks") else { return false }
     // `MAJOR:MINOR:INODE`, the device in hex of two digits at least, as the kernel writes it.
@@ -130,8 +130,13 @@ public final class HomeLock: @unchecked Sendable {
       return digits.count < 2 ? "0" + digits : digits
     }
     let file = " \(hex(major)):\(hex(minor)):\(status.st_ino) "
+    // Where the kernel names another device than stat gives (btrfs
+    // subvolumes), the inode and the recorded holder's pid still match.
+    let inode = ":\(status.st_ino) "
+    let pid = holder.map { " \($0) " }
     return String(decoding: bytes, as: UTF8.self).split(separator: "\n").contains { line in
-      line.contains(" FLOCK ") && line.contains(" WRITE ") && line.contains(file)
+      line.contains(" FLOCK ") && line.contains(" WRITE ")
+        && (line.contains(file) || pid.map { line.contains($0) && line.contains(inode) } ?? false)
     }
   }
 

@@ -195,6 +195,11 @@ struct FollowTests {
     #expect(followed.stdout.contains("COMPLETE"), "then the status: \(followed.stdout)")
 
     try SampleApp.confirm(paths, "v1.0.0")
+    // A detached command refused before its first step: --detach answers with its refusal.
+    let refused = try A0Binary.run(["upgrade", "v1.1.0", "--detach", "--home", paths.root, "--json"])
+    #expect(refused.status == 6, "no approval of v1.1.0: \(refused.stdout)")
+    #expect(refused.json?["error"]?["code"] == "approval_required", "\(refused.stdout)")
+
     try SampleApp.approve(paths, "v1.2.0")
     #expect(try A0Binary.run(["upgrade", "v1.2.0", "--detach", "--home", paths.root]).status == 0)
     let failed = try A0Binary.run(["staging-status", "--follow", "--home", paths.root, "--json"])

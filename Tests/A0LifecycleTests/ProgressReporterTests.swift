@@ -1,5 +1,7 @@
 import A0Core
 import A0Lifecycle
+import A0System
+import A0TestSupport
 import Synchronization
 import Testing
 
@@ -65,5 +67,29 @@ struct ProgressReporterTests {
     #expect(stopped >= 2 && told().count == stopped, "nothing is told once the watch stops: \(told())")
     #expect(stopped <= counter.withLock { $0 })
     #expect(told().first == .doing(step: "hash", detail: "1 files"))
+  }
+}
+
+@Suite("Progress file")
+struct ProgressFileTests {
+  @Test(
+    "each command's file names it and carries how the one before ended, so a follower that missed it still knows"
+  )
+  func previousEnding() throws {
+    let scratch = ScratchDirectory()
+    let path = scratch.path + "/progress.jsonl"
+    let first = ProgressFile(path: path, command: "a0 upgrade", clock: SystemClock())
+    let started = try #require(ProgressLog.read(path))
+    #expect(started.command == "a0 upgrade" && started.finished == nil && started.writerRuns)
+    first.record(.began(step: "clone", detail: "v1"))
+    first.finish(exitCode: 6, message: "no approval")
+    let firstID = try #require(ProgressLog.read(path)).id
+    let second = ProgressFile(path: path, command: "a0 status", clock: SystemClock())
+    let replaced = try #require(ProgressLog.read(path))
+    #expect(replaced.id != firstID && replaced.pid == started.pid, "one process, two commands")
+    #expect(replaced.previous?.id == firstID)
+    #expect(replaced.previous?.ending.exitCode == 6 && replaced.previous?.ending.message == "no approval")
+    #expect(replaced.events.isEmpty)
+    second.finish(exitCode: 0, message: nil)
   }
 }

@@ -60,10 +60,17 @@ struct DetachedRun {
     }
     let machine = try context.openForReading(operation.operationName)
     let run = try start(machine, words: words, arguments: arguments, client: nil)
-    // Back once the detached a0 holds the lock (or has ended already), so
-    // an `a0 status --follow` right after finds it.
-    for _ in 0..<100 where HomeLock.recordedHolder(path: machine.paths.lock) != run.process.pid {
-      if run.process.waitForExit(deadline: monotonicMilliseconds() + 50) != nil { break }
+    // Back once the detached a0 has begun its first step, so that an
+    // `a0 status --follow` right after finds it running; one refused
+    // before that (no approval, a closed window) is this command's answer.
+    for _ in 0..<200 {
+      if run.process.waitForExit(deadline: monotonicMilliseconds() + 50) != nil {
+        if let refusal = run.failure() { throw refusal }
+        break
+      }
+      if let log = ProgressLog.read(machine.paths.progress), log.pid == run.process.pid, !log.events.isEmpty {
+        break
+      }
     }
     run.process.release()
     return DetachedOutput(pid: run.process.pid, log: run.logPath, command: words.joined(separator: " "))
@@ -77,6 +84,16 @@ struct DetachedRun {
       return nil
     }
     return envelope()
+  }
+
+  /// The operation's error, once it has ended with one.
+  func failure() -> A0Error? {
+    let ended = envelope()
+    guard ended["status"] == "error", let error = ended["error"] else { return nil }
+    let kind = error["code"]?.stringValue.flatMap(ErrorKind.init(rawValue:)) ?? .operationFailed
+    return A0Error(
+      kind, error["what"]?.stringValue ?? error["message"]?.stringValue ?? "the operation failed",
+      why: error["why"]?.stringValue, next: error["next"]?.stringValue)
   }
 
   /// The last JSON line of the log: the operation's envelope.
